@@ -1,0 +1,19 @@
+/* A list of validation problems, each "field.path: reason" or "entry: reason".
+ * Validators record every problem they find instead of stopping at the first,
+ * so `orbit image validate` can report them all, one per line. */
+#pragma once
+
+#include <stddef.h>
+
+#include "util/error.h"
+
+typedef struct orb_problems {
+    char **items; /* NULL-terminated */
+    size_t n;
+} orb_problems;
+
+void orb_problem_add(orb_problems *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Turns the problems into one error: "what: first; second; ..." and returns -1;
+ * returns 0 when there are none. */
+int orb_problems_to_error(const orb_problems *p, const char *what, orb_error **err);
+void orb_problems_clear(orb_problems *p);
