@@ -44,7 +44,7 @@ typedef struct orb_isolator {
         struct {
             char **set;
             char *errno_name; /* seccomp only; NULL when absent */
-        } set;               /* capabilities and seccomp sets */
+        } set;                /* capabilities and seccomp sets */
         struct {
             char *user, *role, *type, *level;
         } selinux;
@@ -61,8 +61,11 @@ typedef struct orb_isolator_list {
 orb_isolator_kind orb_isolator_kind_from_name(const char *name);
 const char *orb_isolator_kind_name(orb_isolator_kind kind);
 
-/* Decodes and checks one isolator value given as JSON text; problems are
- * recorded under `path` ("app.isolators[2].value.limit: ..."). */
+/* Decodes and checks one isolator value given as JSON text (NULL or "null"
+ * is a problem: the value is required). `path` is the isolator's own path;
+ * problems go under path.value ("app.isolators[2].value.limit: ...").
+ * problems may be NULL. On failure *ret is cleared and -1 returned. The
+ * name is not checked here; unknown names keep their raw value. */
 int orb_isolator_from_json(const char *name, const char *value_json, const char *path,
                            orb_isolator *ret, orb_problems *problems);
 /* App-level rules: every name known, multiplicity, seccomp sets exclusive. */

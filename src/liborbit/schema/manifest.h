@@ -101,9 +101,11 @@ typedef struct orb_pod_manifest {
     orb_kv_list user_labels;
 } orb_pod_manifest;
 
-/* Parsing: on failure every problem found is in *problems ("app.ports[1].count:
- * must be at least 1", "<json>:3:14: duplicate object key") and -1 is returned.
- * Inputs larger than ORB_MANIFEST_MAX_SIZE are refused. */
+/* Parsing: on failure every problem found is appended to *problems (which may
+ * be NULL), one per field ("app.ports[1].count: must be at least 1", "line 3,
+ * column 14: duplicate object key") and -1 is returned with *ret NULL.
+ * Keys are matched case-sensitively and unknown keys are ignored. Inputs
+ * larger than ORB_MANIFEST_MAX_SIZE are refused before decoding. */
 int orb_image_manifest_parse(const char *json, size_t len, orb_image_manifest **ret,
                              orb_problems *problems);
 int orb_pod_manifest_parse(const char *json, size_t len, orb_pod_manifest **ret,
@@ -113,13 +115,15 @@ int orb_image_manifest_load(const char *json, size_t len, orb_image_manifest **r
                             orb_error **err);
 int orb_pod_manifest_load(const char *json, size_t len, orb_pod_manifest **ret, orb_error **err);
 
-/* Re-checks a manifest built or edited in memory (the same rules as parsing). */
+/* Re-checks a manifest built or edited in memory (the same rules as parsing,
+ * except the acKind, which the structures do not hold). problems may be NULL. */
 int orb_image_manifest_validate(const orb_image_manifest *m, orb_problems *problems);
 int orb_pod_manifest_validate(const orb_pod_manifest *m, orb_problems *problems);
 
 /* Serialisation: compact (one line) or pretty (4-space indent); keys in the
- * spec's order; optional fields omitted when absent. Always ends without a
- * newline. */
+ * spec's order; optional fields omitted when absent or empty (a pod's apps,
+ * volumes, isolators, annotations and ports are always written, [] if empty). Isolator values are
+ * written from their raw JSON. Always ends without a newline; free() the result. */
 char *orb_image_manifest_to_json(const orb_image_manifest *m, bool pretty);
 char *orb_pod_manifest_to_json(const orb_pod_manifest *m, bool pretty);
 
