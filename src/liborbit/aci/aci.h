@@ -74,6 +74,8 @@ int orb_aci_read_manifest(const char *path, char **ret_json, size_t *ret_len, or
  * ("rootfs/../x: path escapes the image") and give -1 with *err unset; an
  * unreadable or corrupt file sets *err. */
 int orb_aci_validate(const char *path, orb_problems *problems, orb_error **err);
+/* The same on an open descriptor (a pipe or a memfd will do); takes ownership of fd. */
+int orb_aci_validate_fd(int fd, const char *name, orb_problems *problems, orb_error **err);
 int orb_layout_validate(const char *dir, orb_problems *problems, orb_error **err);
 
 typedef struct orb_build_options {

@@ -1,1 +1,353 @@
-/* placeholder */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aci/aci.h"
+#include "aci/aci_internal.h"
+#include "schema/manifest.h"
+#include "util/mem.h"
+
+/* Two libarchive readers in a chain: `outer` decompresses the file (format
+ * raw, so the tar stream comes out as data); `inner` parses that stream as
+ * tar through inner_read(), which hashes every byte it hands over. */
+struct orb_aci_reader {
+    int fd;
+    char *name;
+    orb_compression compression;
+    unsigned char head[512];
+    size_t head_len, head_pos;
+    unsigned char *buf;
+    struct archive *outer, *inner;
+    EVP_MD_CTX *md;
+    bool outer_eof;
+    char *outer_error;           /* why the decompressed stream failed, if it did */
+    struct archive_entry *entry; /* the current entry */
+};
+
+static la_ssize_t file_read(struct archive *a, void *data, const void **ret_buf)
+{
+    orb_aci_reader *r = data;
+    if (r->head_pos < r->head_len) {
+        *ret_buf = r->head + r->head_pos;
+        size_t n = r->head_len - r->head_pos;
+        r->head_pos = r->head_len;
+        return (la_ssize_t)n;
+    }
+    for (;;) {
+        ssize_t n = read(r->fd, r->buf, ACI_IO_BUFSIZE);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            archive_set_error(a, errno, "read: %s", strerror(errno));
+            return -1;
+        }
+        *ret_buf = r->buf;
+        return n;
+    }
+}
+
+/* Pulls the next block of the decompressed stream and hashes it; 0 at its end. */
+static la_ssize_t pull_block(orb_aci_reader *r, const void **ret_buf)
+{
+    while (!r->outer_eof) {
+        size_t size = 0;
+        la_int64_t offset;
+        int rc = archive_read_data_block(r->outer, ret_buf, &size, &offset);
+        if (rc == ARCHIVE_EOF) {
+            r->outer_eof = true;
+            break;
+        }
+        if (rc < ARCHIVE_WARN) {
+            const char *msg = archive_error_string(r->outer);
+            if (!r->outer_error)
+                r->outer_error = xstrdup(msg ? msg : "read error");
+            return -1;
+        }
+        if (size > 0) {
+            EVP_DigestUpdate(r->md, *ret_buf, size);
+            return (la_ssize_t)size;
+        }
+    }
+    return 0;
+}
+
+static la_ssize_t inner_read(struct archive *a, void *data, const void **ret_buf)
+{
+    orb_aci_reader *r = data;
+    la_ssize_t n = pull_block(r, ret_buf);
+    if (n < 0)
+        archive_set_error(a, EIO, "%s", r->outer_error);
+    return n;
+}
+
+/* Names what went wrong: the decompressor's complaint if there is one, else the tar parser's. */
+static int reader_fail(orb_aci_reader *r, orb_error **err)
+{
+    const char *msg = r->outer_error;
+    const char *kind = "corrupt archive";
+    _cleanup_free_ char *corrupt = NULL;
+    if (msg) {
+        corrupt = xasprintf("corrupt %s data", orb_compression_name(r->compression));
+        kind = r->compression == ORB_COMPRESSION_NONE ? "read error" : corrupt;
+    } else {
+        msg = archive_error_string(r->inner);
+        if (!msg)
+            msg = "unknown error";
+    }
+    if (strcasestr(msg, "truncated") || strcasestr(msg, "premature") ||
+        strcasestr(msg, "unexpected end"))
+        kind = "truncated archive";
+    return orb_err(err, EINVAL, "%s: %s: %s", r->name, kind, msg);
+}
+
+static int read_head(orb_aci_reader *r, orb_error **err)
+{
+    while (r->head_len < sizeof(r->head)) {
+        ssize_t n = read(r->fd, r->head + r->head_len, sizeof(r->head) - r->head_len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return orb_err_sys(err, errno, "read %s", r->name);
+        if (n == 0)
+            break;
+        r->head_len += (size_t)n;
+    }
+    return 0;
+}
+
+static int detect(orb_aci_reader *r, orb_error **err)
+{
+    switch (orb_detect_file_type(r->head, r->head_len)) {
+    case ORB_FILE_TAR:
+        r->compression = ORB_COMPRESSION_NONE;
+        return 0;
+    case ORB_FILE_GZIP:
+        r->compression = ORB_COMPRESSION_GZIP;
+        return archive_read_support_filter_gzip(r->outer);
+    case ORB_FILE_BZIP2:
+        r->compression = ORB_COMPRESSION_BZIP2;
+        return archive_read_support_filter_bzip2(r->outer);
+    case ORB_FILE_XZ:
+        r->compression = ORB_COMPRESSION_XZ;
+        return archive_read_support_filter_xz(r->outer);
+    case ORB_FILE_ZSTD:
+        r->compression = ORB_COMPRESSION_ZSTD;
+        return archive_read_support_filter_zstd(r->outer);
+    case ORB_FILE_TEXT:
+        return orb_err(err, EINVAL, "%s: not an ACI: a text file (a bare manifest?), not an image",
+                       r->name);
+    case ORB_FILE_UNKNOWN:
+        break;
+    }
+    if (r->head_len == 0)
+        return orb_err(err, EINVAL, "%s: not an ACI: empty file", r->name);
+    return orb_err(err, EINVAL,
+                   "%s: not an ACI: unrecognised file type (expected tar, gzip, bzip2, xz or zstd)",
+                   r->name);
+}
+
+static int open_chain(orb_aci_reader *r, orb_error **err)
+{
+    r->outer = archive_read_new();
+    if (read_head(r, err) < 0 || detect(r, err) < 0)
+        return -1;
+    struct archive_entry *raw;
+    if (archive_read_support_format_raw(r->outer) != ARCHIVE_OK ||
+        archive_read_open(r->outer, r, NULL, file_read, NULL) != ARCHIVE_OK ||
+        archive_read_next_header(r->outer, &raw) != ARCHIVE_OK) {
+        r->outer_error = xstrdup(archive_error_string(r->outer) ?: "cannot decompress");
+        return reader_fail(r, err);
+    }
+    r->md = EVP_MD_CTX_new();
+    if (!r->md || EVP_DigestInit_ex(r->md, EVP_sha512(), NULL) != 1)
+        return orb_err(err, ENOMEM, "%s: cannot set up SHA-512", r->name);
+    r->inner = archive_read_new();
+    archive_read_support_format_tar(r->inner);
+    if (archive_read_open(r->inner, r, NULL, inner_read, NULL) != ARCHIVE_OK) {
+        if (r->outer_error)
+            return reader_fail(r, err);
+        return orb_err(err, EINVAL, "%s: not an ACI: the %s data is not a tar archive", r->name,
+                       orb_compression_name(r->compression));
+    }
+    return 0;
+}
+
+int orb_aci_reader_open_fd(int fd, const char *name, orb_aci_reader **ret, orb_error **err)
+{
+    orb_aci_reader *r = xcalloc(1, sizeof(*r));
+    r->fd = fd;
+    r->name = xstrdup(name);
+    r->buf = xmalloc(ACI_IO_BUFSIZE);
+    if (open_chain(r, err) < 0) {
+        orb_aci_reader_free(r);
+        return -1;
+    }
+    *ret = r;
+    return 0;
+}
+
+int orb_aci_reader_open(const char *path, orb_aci_reader **ret, orb_error **err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return orb_err_sys(err, errno, "open %s", path);
+    return orb_aci_reader_open_fd(fd, path, ret, err);
+}
+
+int orb_aci_reader_next(orb_aci_reader *r, struct archive_entry **ret_entry, orb_error **err)
+{
+    r->entry = NULL;
+    int rc = archive_read_next_header(r->inner, &r->entry);
+    if (rc == ARCHIVE_EOF) {
+        r->entry = NULL;
+        return 0;
+    }
+    if (rc < ARCHIVE_WARN) {
+        r->entry = NULL;
+        return reader_fail(r, err);
+    }
+    *ret_entry = r->entry;
+    return 1;
+}
+
+ssize_t orb_aci_reader_read(orb_aci_reader *r, void *buf, size_t len, orb_error **err)
+{
+    la_ssize_t n = archive_read_data(r->inner, buf, len);
+    if (n < 0)
+        return reader_fail(r, err);
+    return n;
+}
+
+int orb_aci_reader_read_all(orb_aci_reader *r, size_t max, char **ret_buf, size_t *ret_len,
+                            orb_error **err)
+{
+    if (!r->entry)
+        return orb_err(err, EINVAL, "%s: no current entry", r->name);
+    const char *entry_name = archive_entry_pathname(r->entry) ?: "(unnamed)";
+    la_int64_t size = archive_entry_size(r->entry);
+    if (archive_entry_size_is_set(r->entry) && (size < 0 || (uint64_t)size > max))
+        return orb_err(err, EFBIG, "%s: %s: %lld bytes is larger than the limit of %zu bytes",
+                       r->name, entry_name, (long long)size, max);
+    size_t cap = size > 0 ? (size_t)size + 1 : 4096, len = 0;
+    _cleanup_free_ char *buf = xmalloc(cap);
+    for (;;) {
+        if (len + 1 >= cap) {
+            if (len > max)
+                break;
+            cap *= 2;
+            buf = xrealloc(buf, cap);
+        }
+        ssize_t n = orb_aci_reader_read(r, buf + len, cap - len - 1, err);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    if (len > max)
+        return orb_err(err, EFBIG, "%s: %s: larger than the limit of %zu bytes", r->name,
+                       entry_name, max);
+    buf[len] = '\0';
+    *ret_buf = TAKE_PTR(buf);
+    if (ret_len)
+        *ret_len = len;
+    return 0;
+}
+
+static void to_hex(const unsigned char *md, unsigned n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < n; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+int orb_aci_reader_finish(orb_aci_reader *r, char ret_id[ORB_IMAGE_ID_LEN + 1], orb_error **err)
+{
+    const void *block;
+    la_ssize_t n;
+    while ((n = pull_block(r, &block)) > 0)
+        ;
+    if (n < 0)
+        return reader_fail(r, err);
+    if (ret_id) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned md_len = 0;
+        EVP_MD_CTX *copy = EVP_MD_CTX_new();
+        if (!copy || EVP_MD_CTX_copy_ex(copy, r->md) != 1 ||
+            EVP_DigestFinal_ex(copy, md, &md_len) != 1 || md_len != 64) {
+            EVP_MD_CTX_free(copy);
+            return orb_err(err, EINVAL, "%s: SHA-512 failed", r->name);
+        }
+        EVP_MD_CTX_free(copy);
+        memcpy(ret_id, "sha512-", 7);
+        to_hex(md, md_len, ret_id + 7);
+    }
+    return 0;
+}
+
+orb_compression orb_aci_reader_compression(const orb_aci_reader *r)
+{
+    return r->compression;
+}
+
+void orb_aci_reader_free(orb_aci_reader *r)
+{
+    if (!r)
+        return;
+    if (r->inner)
+        archive_read_free(r->inner);
+    if (r->outer)
+        archive_read_free(r->outer);
+    EVP_MD_CTX_free(r->md);
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->outer_error);
+    free(r->buf);
+    free(r->name);
+    free(r);
+}
+
+void orb_aci_reader_freep(orb_aci_reader **r)
+{
+    orb_aci_reader_free(*r);
+    *r = NULL;
+}
+
+int orb_aci_image_id(const char *path, char ret_id[ORB_IMAGE_ID_LEN + 1], orb_error **err)
+{
+    _cleanup_(orb_aci_reader_freep) orb_aci_reader *r = NULL;
+    if (orb_aci_reader_open(path, &r, err) < 0)
+        return -1;
+    struct archive_entry *e;
+    int rc;
+    while ((rc = orb_aci_reader_next(r, &e, err)) > 0)
+        ;
+    if (rc < 0)
+        return -1;
+    return orb_aci_reader_finish(r, ret_id, err);
+}
+
+int orb_aci_read_manifest(const char *path, char **ret_json, size_t *ret_len, orb_error **err)
+{
+    _cleanup_(orb_aci_reader_freep) orb_aci_reader *r = NULL;
+    if (orb_aci_reader_open(path, &r, err) < 0)
+        return -1;
+    struct archive_entry *e;
+    int rc;
+    while ((rc = orb_aci_reader_next(r, &e, err)) > 0) {
+        bool escapes;
+        _cleanup_free_ char *name = aci_clean_name(archive_entry_pathname(e) ?: "", &escapes);
+        if (!escapes && strcmp(name, "manifest") == 0)
+            return orb_aci_reader_read_all(r, ORB_MANIFEST_MAX_SIZE, ret_json, ret_len, err);
+    }
+    if (rc < 0)
+        return -1;
+    return orb_err(err, ENOENT, "%s: no manifest found", path);
+}
