@@ -1,1 +1,66 @@
-int main(void){return 0;}
+/* orbit: the App Container toolchain and runtime. main() only finds the
+ * command named by the leading words of the command line and runs it. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+const cli_command *const cli_commands[] = {
+    &cmd_image_build,
+    &cmd_image_validate,
+    &cmd_image_cat_manifest,
+    &cmd_image_id,
+    &cmd_image_patch_manifest,
+    &cmd_version,
+    &cmd_help,
+    NULL,
+};
+
+/* Words that group commands: "orbit image" alone lists the image commands. */
+static const char *const command_groups[] = {"image", NULL};
+
+static bool is_group(const char *word)
+{
+    for (const char *const *g = command_groups; *g; g++)
+        if (strcmp(*g, word) == 0)
+            return true;
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    const char *invoked = strrchr(argv[0], '/');
+    invoked = invoked ? invoked + 1 : argv[0];
+    if (strcmp(invoked, "rkt") == 0)
+        cli_program_name = "rkt";
+
+    if (argc < 2) {
+        cli_print_overview(NULL);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return cli_print_overview(NULL);
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version.run(&cmd_version, 1, (char *[]){"version", NULL});
+
+    int words;
+    const cli_command *cmd = cli_find_command(argc - 1, argv + 1, &words);
+    if (!cmd && is_group(argv[1])) {
+        if (argc == 2) {
+            cli_print_overview(argv[1]);
+            return EXIT_USAGE;
+        }
+        if (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)
+            return cli_print_overview(argv[1]);
+    }
+    if (!cmd) {
+        bool grouped = is_group(argv[1]);
+        fprintf(stderr, "%s: unknown command \"%s%s%s\"\nTry '%s help' for the list of commands.\n",
+                cli_program_name, argv[1], grouped ? " " : "", grouped ? argv[2] : "",
+                cli_program_name);
+        return EXIT_USAGE;
+    }
+    /* The command sees its own name as argv[0]. */
+    return cmd->run(cmd, argc - words, argv + words);
+}

@@ -66,7 +66,8 @@ void orb_aci_reader_freep(orb_aci_reader **r);
 /* ---- one-shot operations ------------------------------------------------- */
 
 int orb_aci_image_id(const char *path, char ret_id[ORB_IMAGE_ID_LEN + 1], orb_error **err);
-/* The manifest's bytes as stored in the image (first `manifest` entry). */
+/* The manifest's bytes as stored in the image (first `manifest` entry). The
+ * whole archive is read, so a truncated or corrupt image is refused. */
 int orb_aci_read_manifest(const char *path, char **ret_json, size_t *ret_len, orb_error **err);
 
 /* Archive rules of appc 0.8.11 plus orbit's safety rules (see

@@ -344,8 +344,18 @@ int orb_aci_read_manifest(const char *path, char **ret_json, size_t *ret_len, or
     while ((rc = orb_aci_reader_next(r, &e, err)) > 0) {
         bool escapes;
         _cleanup_free_ char *name = aci_clean_name(archive_entry_pathname(e) ?: "", &escapes);
-        if (!escapes && strcmp(name, "manifest") == 0)
-            return orb_aci_reader_read_all(r, ORB_MANIFEST_MAX_SIZE, ret_json, ret_len, err);
+        if (escapes || strcmp(name, "manifest") != 0)
+            continue;
+        _cleanup_free_ char *json = NULL;
+        size_t len;
+        if (orb_aci_reader_read_all(r, ORB_MANIFEST_MAX_SIZE, &json, &len, err) < 0)
+            return -1;
+        /* Read to the end: a manifest is never given out of a damaged image. */
+        if (orb_aci_reader_finish(r, NULL, err) < 0)
+            return -1;
+        *ret_json = TAKE_PTR(json);
+        *ret_len = len;
+        return 0;
     }
     if (rc < 0)
         return -1;

@@ -13,13 +13,13 @@
 #include "util/error.h"
 #include "util/strv.h"
 
-#define _cleanup_(f)      __attribute__((cleanup(f)))
-#define _cleanup_free_    _cleanup_(freep)
-#define _cleanup_close_   _cleanup_(closep)
-#define _cleanup_fclose_  _cleanup_(fclosep)
-#define _cleanup_dir_     _cleanup_(closedirp)
-#define _cleanup_strv_    _cleanup_(strv_freep)
-#define _cleanup_error_   _cleanup_(orb_error_freep)
+#define _cleanup_(f)     __attribute__((cleanup(f)))
+#define _cleanup_free_   _cleanup_(freep)
+#define _cleanup_close_  _cleanup_(closep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_dir_    _cleanup_(closedirp)
+#define _cleanup_strv_   _cleanup_(strv_freep)
+#define _cleanup_error_  _cleanup_(orb_error_freep)
 
 /* Hand ownership out of a cleanup-managed variable. */
 #define TAKE_PTR(p)                                                                                \

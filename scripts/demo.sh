@@ -1,0 +1,53 @@
+#!/bin/sh
+# The demo: an App Container Image built from busybox-static, validated,
+# its manifest and image ID printed. Everything goes under ./demo/.
+set -eu
+
+ORBIT=${1:-build/src/orbit/orbit}
+DEMO=${DEMO_DIR:-demo}
+BUSYBOX=/bin/busybox
+
+case "$(uname -m)" in
+    x86_64) arch=amd64 ;;
+    aarch64) arch=aarch64 ;;
+    i?86) arch=i386 ;;
+    *) arch=$(uname -m) ;;
+esac
+
+rm -rf "$DEMO/layout"
+mkdir -p "$DEMO/layout/rootfs/bin" "$DEMO/layout/rootfs/etc" "$DEMO/layout/rootfs/tmp"
+cp "$BUSYBOX" "$DEMO/layout/rootfs/bin/busybox"
+for applet in sh echo cat ls sleep true env id hostname ps; do
+    ln -s busybox "$DEMO/layout/rootfs/bin/$applet"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\n' > "$DEMO/layout/rootfs/etc/passwd"
+printf 'root:x:0:\n' > "$DEMO/layout/rootfs/etc/group"
+cat > "$DEMO/layout/manifest" <<JSON
+{
+    "acKind": "ImageManifest",
+    "acVersion": "0.8.11",
+    "name": "example.com/busybox",
+    "labels": [
+        {"name": "version", "value": "1.0.0"},
+        {"name": "os", "value": "linux"},
+        {"name": "arch", "value": "$arch"}
+    ],
+    "app": {
+        "exec": ["/bin/sh", "-c", "echo hello from \$AC_APP_NAME"],
+        "user": "0",
+        "group": "0"
+    },
+    "annotations": [
+        {"name": "created", "value": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}
+    ]
+}
+JSON
+
+echo "==> orbit image build $DEMO/layout $DEMO/busybox.aci"
+"$ORBIT" image build --overwrite "$DEMO/layout" "$DEMO/busybox.aci"
+echo "==> orbit image validate $DEMO/busybox.aci"
+"$ORBIT" image validate "$DEMO/busybox.aci"
+echo "==> orbit image cat-manifest --pretty-print $DEMO/busybox.aci"
+"$ORBIT" image cat-manifest --pretty-print "$DEMO/busybox.aci"
+echo "==> orbit image id $DEMO/busybox.aci"
+"$ORBIT" image id "$DEMO/busybox.aci"

@@ -1,0 +1,70 @@
+/* The command-line layer: a table of commands, each with its own option table,
+ * usage and help text. Commands parse their options with cli_parse(), call the
+ * library and report errors with cli_error(); nothing here holds logic. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "util/error.h"
+
+/* Exit codes shared by every command. */
+enum {
+    EXIT_OK = 0,
+    EXIT_FAIL = 1,  /* the operation failed or the input is invalid */
+    EXIT_USAGE = 2, /* bad command line */
+};
+
+typedef enum cli_arg { CLI_NO_ARG, CLI_REQUIRED_ARG, CLI_OPTIONAL_ARG } cli_arg;
+
+typedef struct cli_option {
+    int id; /* passed to the command's handler */
+    const char *name;
+    cli_arg arg;
+    const char *arg_name; /* shown in help: --compression=TYPE */
+    const char *help;
+} cli_option;
+
+typedef struct cli_command cli_command;
+struct cli_command {
+    const char *name; /* "image build" */
+    const char *args; /* "[OPTIONS] DIR OUT.aci" */
+    const char *summary;
+    const char *description;   /* may be NULL */
+    const cli_option *options; /* terminated by an entry with name == NULL */
+    int (*run)(const cli_command *self, int argc, char **argv);
+};
+
+/* Called for each option; returns 0, or -1 after reporting a bad value. */
+typedef int (*cli_option_handler)(void *ctx, int id, const char *value);
+
+/* Parses the options of argv (argv[0] is the command name), calling handler
+ * for each. Returns the index of the first positional argument, CLI_HELP_SHOWN
+ * after --help, or CLI_BAD_USAGE after printing what was wrong. */
+#define CLI_HELP_SHOWN (-1)
+#define CLI_BAD_USAGE  (-2)
+/* The exit code for a negative cli_parse() result. */
+#define CLI_PARSE_EXIT(r) ((r) == CLI_HELP_SHOWN ? EXIT_OK : EXIT_USAGE)
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_handler handler, void *ctx);
+/* Checks the positional argument count; prints a usage error when wrong. */
+bool cli_expect_args(const cli_command *cmd, int argc, char **argv, int first, int min, int max);
+
+void cli_print_help(const cli_command *cmd);
+/* Lists every command, or those of one group ("image"); returns EXIT_OK. */
+int cli_print_overview(const char *group);
+int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prints "orbit: <message>" and frees the error; returns EXIT_FAIL. */
+int cli_error(orb_error *err);
+int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The program's name as invoked (for "rkt" compatibility and messages). */
+extern const char *cli_program_name;
+
+/* Command tables. */
+extern const cli_command cmd_version, cmd_help;
+extern const cli_command cmd_image_build, cmd_image_validate, cmd_image_cat_manifest, cmd_image_id,
+    cmd_image_patch_manifest;
+
+/* All commands, in help order, NULL-terminated. */
+extern const cli_command *const cli_commands[];
+const cli_command *cli_find_command(int argc, char **argv, int *ret_words);

@@ -1,0 +1,152 @@
+"""Fixtures for the integration tests: the orbit binary, image layouts made
+from busybox-static, and crafted archives for the bad-input cases."""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+
+import pytest
+
+BUSYBOX = "/bin/busybox"
+
+
+def orbit_path():
+    path = os.environ.get("ORBIT_BIN")
+    if not path:
+        here = os.path.dirname(os.path.abspath(__file__))
+        path = os.path.join(here, "..", "..", "build", "src", "orbit", "orbit")
+    return os.path.abspath(path)
+
+
+class Orbit:
+    def __init__(self, path):
+        self.path = path
+
+    def run(self, *args, check=True, input=None, env=None, prefix=()):
+        proc = subprocess.run([*prefix, self.path, *map(str, args)], input=input,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=env, timeout=300)
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"orbit {' '.join(map(str, args))} exited {proc.returncode}\n"
+                f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
+        return proc
+
+    def fails(self, *args, **kw):
+        """Runs a command that must fail; returns it for assertions on stderr."""
+        proc = self.run(*args, check=False, **kw)
+        assert proc.returncode != 0, f"orbit {args} unexpectedly succeeded: {proc.stdout}"
+        assert proc.stderr.strip(), "a failure must say why on stderr"
+        return proc
+
+
+@pytest.fixture(scope="session")
+def orbit():
+    path = orbit_path()
+    assert os.access(path, os.X_OK), f"orbit binary not built at {path}"
+    return Orbit(path)
+
+
+def host_arch():
+    return {"x86_64": "amd64", "aarch64": "aarch64", "i686": "i386"}.get(os.uname().machine,
+                                                                        os.uname().machine)
+
+
+def manifest(name="example.com/busybox", exec_=("/bin/sh", "-c", "echo hello"), **extra):
+    m = {
+        "acKind": "ImageManifest",
+        "acVersion": "0.8.11",
+        "name": name,
+        "labels": [{"name": "version", "value": "1.0.0"},
+                   {"name": "os", "value": "linux"},
+                   {"name": "arch", "value": host_arch()}],
+        "app": {"exec": list(exec_), "user": "0", "group": "0"},
+    }
+    m.update(extra)
+    return m
+
+
+def write_layout(root, man, files=None):
+    """A layout dir: manifest + rootfs/ (+ files: {relpath: bytes})."""
+    os.makedirs(os.path.join(root, "rootfs"), exist_ok=True)
+    with open(os.path.join(root, "manifest"), "w") as f:
+        json.dump(man, f, indent=2)
+    for rel, data in (files or {}).items():
+        path = os.path.join(root, "rootfs", rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    return root
+
+
+def busybox_layout(root, **kw):
+    """A layout whose rootfs is busybox-static with its applet links."""
+    write_layout(root, manifest(**kw))
+    rootfs = os.path.join(root, "rootfs")
+    for d in ("bin", "etc", "tmp", "var", "proc", "sys", "dev"):
+        os.makedirs(os.path.join(rootfs, d), exist_ok=True)
+    shutil.copy2(BUSYBOX, os.path.join(rootfs, "bin", "busybox"))
+    for applet in ("sh", "echo", "cat", "ls", "sleep", "true", "false", "env", "id"):
+        os.symlink("busybox", os.path.join(rootfs, "bin", applet))
+    with open(os.path.join(rootfs, "etc", "passwd"), "w") as f:
+        f.write("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n")
+    with open(os.path.join(rootfs, "etc", "group"), "w") as f:
+        f.write("root:x:0:\nnogroup:x:65534:\n")
+    return root
+
+
+@pytest.fixture
+def busybox(tmp_path):
+    return busybox_layout(str(tmp_path / "layout"))
+
+
+def decompressed(path):
+    """The uncompressed tar bytes of an ACI, by the system tools."""
+    with open(path, "rb") as f:
+        head = f.read(6)
+    tools = {b"\x1f\x8b": ["gzip", "-dc"], b"BZh": ["bzip2", "-dc"],
+             b"\xfd7zXZ\x00": ["xz", "-dc"], b"\x28\xb5\x2f\xfd": ["zstd", "-dc"]}
+    for magic, cmd in tools.items():
+        if head.startswith(magic):
+            return subprocess.run(cmd + [path], stdout=subprocess.PIPE, check=True).stdout
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def sha512_id(path):
+    return "sha512-" + hashlib.sha512(decompressed(path)).hexdigest()
+
+
+def leftovers(directory, keep=()):
+    """Files in a directory other than those expected (temporary outputs)."""
+    return sorted(set(os.listdir(directory)) - set(keep))
+
+
+def craft_tar(path, entries, compress=None):
+    """Writes a tar of (name, kind, data_or_target) entries, in order."""
+    mode = "w:gz" if compress == "gz" else "w"
+    with tarfile.open(path, mode, format=tarfile.PAX_FORMAT) as tar:
+        for name, kind, payload in entries:
+            info = tarfile.TarInfo(name)
+            info.mtime = 1_000_000_000
+            if kind == "dir":
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
+                tar.addfile(info)
+            elif kind == "symlink":
+                info.type, info.linkname = tarfile.SYMTYPE, payload
+                tar.addfile(info)
+            elif kind == "hardlink":
+                info.type, info.linkname = tarfile.LNKTYPE, payload
+                tar.addfile(info)
+            else:
+                data = payload if isinstance(payload, bytes) else payload.encode()
+                info.size, info.mode = len(data), 0o644
+                import io
+                tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def good_manifest_bytes(**kw):
+    return json.dumps(manifest(**kw)).encode()
