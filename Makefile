@@ -4,9 +4,10 @@
 # Everything else is a convenience around meson.
 
 BUILD ?= build
+ASAN_BUILD ?= build-asan
 PYTHON ?= /usr/bin/python3
 
-.PHONY: all deps build demo check unit integration check-asan fuzz format clean
+.PHONY: all deps build build-asan demo check unit integration check-asan fuzz format clean
 
 all: build
 
@@ -19,11 +20,19 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debug
+
+build-asan: $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+
 demo: deps build
 	./scripts/demo.sh $(BUILD)/src/orbit/orbit
 
-check: deps build
-	$(PYTHON) tests/run_all.py --build $(BUILD)
+# Both tiers, on the normal build and on an AddressSanitizer + UBSan build.
+check: deps build build-asan
+	$(PYTHON) tests/run_all.py --build $(BUILD) --build $(ASAN_BUILD)
 
 unit: build
 	$(PYTHON) tests/run_all.py --build $(BUILD) --unit-only
@@ -31,13 +40,8 @@ unit: build
 integration: build
 	$(PYTHON) tests/run_all.py --build $(BUILD) --integration-only
 
-# The whole suite on an AddressSanitizer + UndefinedBehaviorSanitizer build.
-check-asan: deps
-	[ -f build-asan/build.ninja ] || meson setup build-asan -Dwerror=true \
-		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
-	ninja -C build-asan
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		$(PYTHON) tests/run_all.py --build build-asan
+check-asan: deps build-asan
+	$(PYTHON) tests/run_all.py --build $(ASAN_BUILD)
 
 fuzz:
 	./tests/fuzz/run.sh 60
@@ -46,4 +50,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) build-asan demo
+	rm -rf $(BUILD) $(ASAN_BUILD) demo

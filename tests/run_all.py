@@ -67,20 +67,27 @@ def run_integration(build, extra):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default="build")
+    ap.add_argument("--build", action="append",
+                    help="a meson build directory; repeat to run the suite on several builds "
+                         "(e.g. a sanitizer build)")
     ap.add_argument("--unit-only", action="store_true")
     ap.add_argument("--integration-only", action="store_true")
     ap.add_argument("pytest_args", nargs="*")
     args = ap.parse_args()
-    build = os.path.abspath(args.build)
+    # Sanitizer builds stop at the first report, leaks included; other builds
+    # ignore these variables.
+    os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+    os.environ.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
 
     passed = failed = 0
-    if not args.integration_only:
-        p, f = run_unit(build)
-        passed, failed = passed + p, failed + f
-    if not args.unit_only:
-        p, f = run_integration(build, args.pytest_args)
-        passed, failed = passed + p, failed + f
+    for build in map(os.path.abspath, args.build or ["build"]):
+        print(f"== suite on {os.path.relpath(build, ROOT)}", flush=True)
+        if not args.integration_only:
+            p, f = run_unit(build)
+            passed, failed = passed + p, failed + f
+        if not args.unit_only:
+            p, f = run_integration(build, args.pytest_args)
+            passed, failed = passed + p, failed + f
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 and passed > 0 else 1
 

@@ -338,10 +338,10 @@ static int build_into(builder *b, int dirfd, const char *json, size_t len,
 
 static void builder_done(builder *b)
 {
-    if (b->a) {
-        archive_write_fail(b->a);
+    /* Freeing an unclosed writer closes it first, which releases the
+     * compressor's state; what it writes goes to the discarded temp file. */
+    if (b->a)
         archive_write_free(b->a);
-    }
     archive_entry_free(b->e);
     for (size_t i = 0; i < b->cap_inodes; i++)
         free(b->inodes[i].path);
