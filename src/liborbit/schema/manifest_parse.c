@@ -63,31 +63,58 @@ static orb_image_manifest *decode_image(const json_t *root, orb_problems *p)
     return m;
 }
 
-int orb_image_manifest_parse(const char *json, size_t len, orb_image_manifest **ret,
-                             orb_problems *problems)
+/* The two manifests share one pipeline: load the JSON, decode it (recording
+ * type problems), validate the values, and hand out the result only when no
+ * problem was found. */
+typedef struct document_ops {
+    void *(*decode)(const json_t *root, orb_problems *p);
+    int (*validate)(const void *m, orb_problems *p);
+    void (*free)(void *m);
+} document_ops;
+
+static int parse_document(const document_ops *ops, const char *json, size_t len, void **ret,
+                          orb_problems *problems)
 {
     orb_problems local = {0};
-    orb_image_manifest *m;
-    json_t *root;
-    int r = 0;
-
     *ret = NULL;
-    root = mf_load_json(json, len, &local);
+    json_t *root = mf_load_json(json, len, &local);
     if (root) {
-        m = decode_image(root, &local);
+        void *m = ops->decode(root, &local);
         json_decref(root);
-        orb_image_manifest_validate(m, &local);
+        ops->validate(m, &local);
         if (local.n == 0)
             *ret = m;
         else
-            orb_image_manifest_free(m);
+            ops->free(m);
     }
-    if (local.n > 0)
-        r = -1;
+    int r = local.n > 0 ? -1 : 0;
     for (size_t i = 0; problems && i < local.n; i++)
         orb_problem_add(problems, "%s", local.items[i]);
     orb_problems_clear(&local);
     return r;
+}
+
+static void *decode_image_document(const json_t *root, orb_problems *p)
+{
+    return decode_image(root, p);
+}
+
+static int validate_image_document(const void *m, orb_problems *p)
+{
+    return orb_image_manifest_validate(m, p);
+}
+
+static void free_image_document(void *m)
+{
+    orb_image_manifest_free(m);
+}
+
+int orb_image_manifest_parse(const char *json, size_t len, orb_image_manifest **ret,
+                             orb_problems *problems)
+{
+    static const document_ops ops = {decode_image_document, validate_image_document,
+                                     free_image_document};
+    return parse_document(&ops, json, len, (void **)ret, problems);
 }
 
 static void parse_mounts(const json_t *v, const char *path, orb_runtime_app *ra, orb_problems *p)
@@ -215,31 +242,26 @@ static orb_pod_manifest *decode_pod(const json_t *root, orb_problems *p)
     return m;
 }
 
+static void *decode_pod_document(const json_t *root, orb_problems *p)
+{
+    return decode_pod(root, p);
+}
+
+static int validate_pod_document(const void *m, orb_problems *p)
+{
+    return orb_pod_manifest_validate(m, p);
+}
+
+static void free_pod_document(void *m)
+{
+    orb_pod_manifest_free(m);
+}
+
 int orb_pod_manifest_parse(const char *json, size_t len, orb_pod_manifest **ret,
                            orb_problems *problems)
 {
-    orb_problems local = {0};
-    orb_pod_manifest *m;
-    json_t *root;
-    int r = 0;
-
-    *ret = NULL;
-    root = mf_load_json(json, len, &local);
-    if (root) {
-        m = decode_pod(root, &local);
-        json_decref(root);
-        orb_pod_manifest_validate(m, &local);
-        if (local.n == 0)
-            *ret = m;
-        else
-            orb_pod_manifest_free(m);
-    }
-    if (local.n > 0)
-        r = -1;
-    for (size_t i = 0; problems && i < local.n; i++)
-        orb_problem_add(problems, "%s", local.items[i]);
-    orb_problems_clear(&local);
-    return r;
+    static const document_ops ops = {decode_pod_document, validate_pod_document, free_pod_document};
+    return parse_document(&ops, json, len, (void **)ret, problems);
 }
 
 int orb_image_manifest_load(const char *json, size_t len, orb_image_manifest **ret, orb_error **err)
