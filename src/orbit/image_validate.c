@@ -28,25 +28,16 @@ static int handle_option(void *ctx, int id, const char *value)
     return 0;
 }
 
-static int read_head(const char *path, unsigned char *head, size_t size, size_t *ret_len,
-                     orb_error **err)
-{
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return orb_err_sys(err, errno, "%s", path);
-    ssize_t n = read(fd, head, size);
-    if (n < 0)
-        return orb_err_sys(err, errno, "read %s", path);
-    *ret_len = (size_t)n;
-    return 0;
-}
-
 /* A bare manifest: an ImageManifest unless it says it is a PodManifest. */
-static int validate_manifest_file(const char *path, orb_problems *problems, orb_error **err)
+static int validate_manifest(int fd, const char *path, orb_problems *problems, orb_error **err)
 {
     _cleanup_free_ char *json = NULL;
     size_t len = 0;
-    if (orb_read_file(path, ORB_MANIFEST_MAX_SIZE, &json, &len, err) < 0)
+    struct stat st;
+    if (fstat(fd, &st) == 0 && (size_t)st.st_size > ORB_MANIFEST_MAX_SIZE)
+        return orb_err(err, EFBIG, "%s: %lld bytes is larger than the limit of %d bytes", path,
+                       (long long)st.st_size, ORB_MANIFEST_MAX_SIZE);
+    if (orb_read_fd(fd, path, ORB_MANIFEST_MAX_SIZE, &json, &len, err) < 0)
         return -1;
     _cleanup_free_ char *kind = orb_json_peek_string(json, len, "acKind");
     if (kind && strcmp(kind, "PodManifest") == 0) {
@@ -61,21 +52,30 @@ static int validate_manifest_file(const char *path, orb_problems *problems, orb_
     return r;
 }
 
-/* Validates one path; returns what it was ("image layout", "gzip ACI", ...). */
+/* Tells a file's kind from its first bytes, read without moving the offset;
+ * a pipe cannot be peeked at, so it is taken for an archive. */
+static orb_file_type peek_file_type(int fd, const struct stat *st)
+{
+    if (!S_ISREG(st->st_mode))
+        return ORB_FILE_TAR;
+    unsigned char head[512];
+    ssize_t n = pread(fd, head, sizeof(head), 0);
+    return n < 0 ? ORB_FILE_UNKNOWN : orb_detect_file_type(head, (size_t)n);
+}
+
+/* Validates one path; returns what it was ("image layout", "gzip ACI", ...).
+ * The file is opened once, so what is checked is what was named. */
 static const char *validate_path(const char *path, orb_problems *problems, orb_error **err)
 {
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     struct stat st;
-    if (stat(path, &st) < 0) {
+    if (fd < 0 || fstat(fd, &st) < 0) {
         orb_err_sys(err, errno, "%s", path);
         return NULL;
     }
     if (S_ISDIR(st.st_mode))
         return orb_layout_validate(path, problems, err) < 0 ? NULL : "image layout";
-    unsigned char head[512];
-    size_t len = 0;
-    if (read_head(path, head, sizeof(head), &len, err) < 0)
-        return NULL;
-    orb_file_type type = orb_detect_file_type(head, len);
+    orb_file_type type = peek_file_type(fd, &st);
     if (type == ORB_FILE_UNKNOWN) {
         orb_err(err, EINVAL,
                 "%s: unrecognised file type (not a tar, gzip, bzip2, xz or zstd archive, "
@@ -84,10 +84,17 @@ static const char *validate_path(const char *path, orb_problems *problems, orb_e
         return NULL;
     }
     if (type == ORB_FILE_TEXT)
-        return validate_manifest_file(path, problems, err) < 0 ? NULL : "manifest";
-    if (orb_aci_validate(path, problems, err) < 0)
+        return validate_manifest(fd, path, problems, err) < 0 ? NULL : "manifest";
+    if (orb_aci_validate_fd(TAKE_FD(fd), path, problems, err) < 0)
         return NULL;
-    return type == ORB_FILE_TAR ? "ACI (uncompressed)" : orb_file_type_name(type);
+    if (!S_ISREG(st.st_mode))
+        return "ACI";
+    static const char *const described[] = {
+        [ORB_FILE_TAR] = "ACI (uncompressed)", [ORB_FILE_GZIP] = "ACI (gzip)",
+        [ORB_FILE_BZIP2] = "ACI (bzip2)",      [ORB_FILE_XZ] = "ACI (xz)",
+        [ORB_FILE_ZSTD] = "ACI (zstd)",
+    };
+    return described[type];
 }
 
 static bool validate_one(const char *path, bool quiet)
@@ -97,6 +104,8 @@ static bool validate_one(const char *path, bool quiet)
     const char *what = validate_path(path, &problems, &err);
     for (size_t i = 0; i < problems.n; i++)
         fprintf(stderr, "%s: %s\n", path, problems.items[i]);
+    if (problems.dropped)
+        fprintf(stderr, "%s: ... and %zu more problems\n", path, problems.dropped);
     orb_problems_clear(&problems);
     if (err) {
         cli_error(err);

@@ -62,5 +62,9 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     /* The command sees its own name as argv[0]. */
-    return cmd->run(cmd, argc - words, argv + words);
+    int status = cmd->run(cmd, argc - words, argv + words);
+    /* Output that could not be written is a failure, not a silent success. */
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return cli_errorf("write standard output: %m");
+    return status;
 }

@@ -195,3 +195,15 @@ def test_missing_input(orbit, tmp_path):
     one_error(p, "nope.aci", "No such file")
     p = orbit.fails("image", "build", tmp_path / "nolayout", tmp_path / "o.aci")
     one_error(p, "nolayout")
+
+
+def test_problems_are_capped(orbit, tmp_path):
+    """An archive with a problem in every one of thousands of entries gets the
+    first 200 lines and a count, not an endless report."""
+    entries = [("manifest", "file", good_manifest_bytes()), ("rootfs", "dir", None)]
+    entries += [(f"bad{i}", "file", "") for i in range(3000)]
+    path = craft_tar(str(tmp_path / "many.aci"), entries)
+    p = orbit.fails("image", "validate", path)
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 201
+    assert lines[-1] == f"{path}: ... and 2800 more problems"

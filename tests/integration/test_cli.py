@@ -68,3 +68,21 @@ def test_bare_orbit_prints_overview(orbit):
     assert p.returncode == 2
     assert "image build" in p.stdout
     assert "image validate" in orbit.run("image", "--help").stdout
+
+
+def test_unwritable_output_is_a_failure(orbit, busybox, tmp_path):
+    aci = str(tmp_path / "x.aci")
+    orbit.run("image", "build", busybox, aci)
+    with open("/dev/full", "w") as full:
+        p = __import__("subprocess").run([orbit.path, "image", "id", aci], stdout=full,
+                                         stderr=__import__("subprocess").PIPE, text=True)
+    assert p.returncode == 1 and "write standard output" in p.stderr
+
+
+def test_validate_reads_a_pipe(orbit, busybox, tmp_path):
+    aci = str(tmp_path / "x.aci")
+    orbit.run("image", "build", busybox, aci)
+    with open(aci, "rb") as f:
+        p = __import__("subprocess").run([orbit.path, "image", "validate", "/dev/stdin"],
+                                         stdin=f, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr

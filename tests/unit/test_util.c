@@ -71,6 +71,27 @@ static void problems_fold_into_one_error(void **state)
     assert_int_equal(p.n, 0);
 }
 
+static void problems_are_capped_and_counted(void **state)
+{
+    (void)state;
+    orb_problems p = {0}, all = {0};
+    for (int i = 0; i < ORB_PROBLEMS_MAX + 50; i++)
+        orb_problem_add(&p, "entry %d: bad", i);
+    assert_int_equal(p.n, ORB_PROBLEMS_MAX);
+    assert_int_equal(p.dropped, 50);
+    assert_null(p.items[p.n]);
+    orb_problem_add(&all, "first");
+    orb_problems_append(&all, &p, "inner: ");
+    assert_int_equal(all.n, ORB_PROBLEMS_MAX);
+    assert_int_equal(all.dropped, 51);
+    assert_string_equal(all.items[1], "inner: entry 0: bad");
+    _cleanup_error_ orb_error *err = NULL;
+    orb_problems_to_error(&all, "x", &err);
+    assert_non_null(strstr(err->msg, "; and 51 more problems"));
+    orb_problems_clear(&p);
+    orb_problems_clear(&all);
+}
+
 static char *temp_dir(void)
 {
     char *d = xstrdup("/tmp/orbit-unit-XXXXXX");
@@ -145,6 +166,7 @@ int main(void)
         cmocka_unit_test(error_sys_appends_strerror),
         cmocka_unit_test(strv_split_join_round_trip),
         cmocka_unit_test(problems_fold_into_one_error),
+        cmocka_unit_test(problems_are_capped_and_counted),
         cmocka_unit_test(output_is_atomic_and_respects_overwrite),
         cmocka_unit_test(output_missing_directory_is_named),
         cmocka_unit_test(read_file_enforces_limit),

@@ -169,14 +169,15 @@ char **mf_get_strv(const json_t *obj, const char *key, const char *path, orb_pro
     if (!a)
         return NULL;
     fp = mf_path(path, key);
-    v = xcalloc(1, sizeof(char *));
+    v = xcalloc(json_array_size(a) + 1, sizeof(char *));
+    size_t n = 0;
     json_array_foreach(a, i, e)
     {
         if (!json_is_string(e)) {
             mf_problem(p, "%s[%zu]: must be a string", fp, i);
             continue;
         }
-        strv_push(&v, json_string_value(e));
+        v[n++] = xstrdup(json_string_value(e));
     }
     return v;
 }

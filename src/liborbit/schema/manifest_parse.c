@@ -88,8 +88,8 @@ static int parse_document(const document_ops *ops, const char *json, size_t len,
             ops->free(m);
     }
     int r = local.n > 0 ? -1 : 0;
-    for (size_t i = 0; problems && i < local.n; i++)
-        orb_problem_add(problems, "%s", local.items[i]);
+    if (problems)
+        orb_problems_append(problems, &local, "");
     orb_problems_clear(&local);
     return r;
 }
