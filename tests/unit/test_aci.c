@@ -519,8 +519,10 @@ static void build_device_needs_root(void **state)
         orb_error *err = NULL;
         if (orb_aci_build(layout, out, &o, &err) == 0)
             _exit(3);
-        bool ok = strcmp(err->msg, "rootfs/null: device node: building an image with device "
-                                   "nodes needs root") == 0;
+        _cleanup_free_ char *want = xasprintf("%s/rootfs/null: device node: building an image "
+                                              "with device nodes needs root",
+                                              layout);
+        bool ok = strcmp(err->msg, want) == 0;
         if (!ok)
             fprintf(stderr, "unexpected: %s\n", err->msg);
         _exit(ok ? 0 : 4);
@@ -814,6 +816,225 @@ static void reject_non_archives(void **state)
     unlink(p);
 }
 
+static void reject_hard_link_to_symlink(void **state)
+{
+    (void)state;
+    spec via[] = {M,
+                  R,
+                  {"rootfs/x", AE_IFLNK, NULL, "/etc"},
+                  {"rootfs/y", 0, NULL, "rootfs/x"},
+                  {"rootfs/y/passwd", AE_IFREG, "p", NULL}};
+    expect_problem(via, ARRAY_SIZE(via), "rootfs/y/passwd: path goes through symlink rootfs/y");
+    spec chain[] = {M,
+                    R,
+                    {"rootfs/x", AE_IFLNK, NULL, "/etc"},
+                    {"rootfs/y", 0, NULL, "rootfs/x"},
+                    {"rootfs/z", 0, NULL, "./rootfs/y"},
+                    {"rootfs/z/evil", AE_IFREG, "e", NULL}};
+    expect_problem(chain, ARRAY_SIZE(chain), "rootfs/z/evil: path goes through symlink rootfs/z");
+    spec self[] = {M, R, {"rootfs/y", 0, NULL, "rootfs/y"}};
+    expect_problem(self, ARRAY_SIZE(self), "rootfs/y: hard link to itself");
+    spec target[] = {
+        M, R, {"rootfs/x", AE_IFLNK, NULL, "/etc"}, {"rootfs/y", 0, NULL, "rootfs/x/passwd"}};
+    expect_problem(target, ARRAY_SIZE(target),
+                   "rootfs/y: hard link target rootfs/x/passwd goes through symlink rootfs/x");
+    spec implicit[] = {
+        M, R, {"rootfs/d/f", AE_IFREG, "x", NULL}, {"rootfs/y", 0, NULL, "rootfs/d"}};
+    expect_problem(implicit, ARRAY_SIZE(implicit), "rootfs/y: hard link to a directory rootfs/d");
+}
+
+static void reject_long_and_deep_names(void **state)
+{
+    (void)state;
+    char long_name[5008] = "rootfs/";
+    memset(long_name + 7, 'a', 5000);
+    spec lng[] = {M, R, {long_name, AE_IFREG, "x", NULL}};
+    expect_problem(lng, ARRAY_SIZE(lng), "name longer than 4096 bytes");
+    char deep[1024] = "rootfs";
+    for (int i = 0; i < 300; i++)
+        strcat(deep, "/a");
+    spec dp[] = {M, R, {deep, AE_IFREG, "x", NULL}};
+    expect_problem(dp, ARRAY_SIZE(dp), "more than 256 path components");
+}
+
+/* Entry names past 64 MiB in all: one error naming the image and the limit. */
+static void reject_too_many_name_bytes(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *p = tpath("names.aci");
+    struct archive *a = archive_write_new();
+    archive_write_set_format_pax_restricted(a);
+    archive_write_add_filter_gzip(a);
+    assert_int_equal(archive_write_open_filename(a, p), ARCHIVE_OK);
+    char name[4100];
+    memset(name, 'n', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    memcpy(name, "rootfs/", 7);
+    struct archive_entry *e = archive_entry_new();
+    for (int i = 0; i < (64 << 20) / 4000 + 2; i++) {
+        char num[16];
+        int n = snprintf(num, sizeof(num), "%08d", i);
+        memcpy(name + 7, num, (size_t)n);
+        archive_entry_clear(e);
+        archive_entry_set_pathname(e, i == 0 ? "rootfs" : name);
+        archive_entry_set_filetype(e, i == 0 ? AE_IFDIR : AE_IFREG);
+        archive_entry_set_perm(e, 0644);
+        assert_true(archive_write_header(a, e) >= ARCHIVE_WARN);
+    }
+    archive_entry_free(e);
+    archive_write_close(a);
+    archive_write_free(a);
+    orb_problems pr = {0};
+    orb_error *err = NULL;
+    assert_int_equal(orb_aci_validate(p, &pr, &err), -1);
+    assert_non_null(err);
+    assert_non_null(strstr(err->msg, "names.aci: entry names take more than 67108864 bytes"));
+    orb_error_free(err);
+    orb_problems_clear(&pr);
+    unlink(p);
+}
+
+static void reject_symlink_over_implicit_dir(void **state)
+{
+    (void)state;
+    spec s[] = {M,
+                R,
+                {"rootfs/d/f", AE_IFREG, "x", NULL},
+                {"rootfs/d", AE_IFLNK, NULL, "/etc"},
+                {"rootfs/y", 0, NULL, "rootfs/d/f"},
+                {"rootfs/d/passwd", AE_IFREG, "x", NULL}};
+    expect_problem(s, ARRAY_SIZE(s), "rootfs/d: conflicts with directory rootfs/d");
+    spec file[] = {M, R, {"rootfs/d/f", AE_IFREG, "x", NULL}, {"rootfs/d", AE_IFREG, "x", NULL}};
+    expect_problem(file, ARRAY_SIZE(file), "rootfs/d: conflicts with directory rootfs/d");
+    /* a directory entry after its contents is fine */
+    spec late[] = {M, R, {"rootfs/d/f", AE_IFREG, "x", NULL}, {"rootfs/d", AE_IFDIR, NULL, NULL}};
+    _cleanup_free_ char *p = tpath("late.aci");
+    craft(p, late, ARRAY_SIZE(late));
+    orb_problems pr = {0};
+    orb_error *err = NULL;
+    assert_int_equal(orb_aci_validate(p, &pr, &err), 0);
+    assert_int_equal(pr.n, 0);
+    unlink(p);
+}
+
+static void read_manifest_must_be_regular(void **state)
+{
+    (void)state;
+    spec sym[] = {{"manifest", AE_IFLNK, NULL, "/etc/passwd"}, R};
+    spec dir[] = {{"manifest", AE_IFDIR, NULL, NULL}, R};
+    spec hl[] = {R, {"rootfs/m", AE_IFREG, MANIFEST_JSON, NULL}, {"manifest", 0, NULL, "rootfs/m"}};
+    const spec *all[] = {sym, dir, hl};
+    const size_t n[] = {ARRAY_SIZE(sym), ARRAY_SIZE(dir), ARRAY_SIZE(hl)};
+    _cleanup_free_ char *p = tpath("man.aci");
+    _cleanup_free_ char *want = xasprintf("%s: manifest: must be a regular file", p);
+    for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+        craft(p, all[i], n[i]);
+        char *json = NULL;
+        size_t len;
+        orb_error *err = NULL;
+        assert_int_equal(orb_aci_read_manifest(p, &json, &len, &err), -1);
+        assert_string_equal(err->msg, want);
+        orb_error_free(err);
+    }
+    unlink(p);
+}
+
+static void build_refuses_output_inside_rootfs(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *layout = make_layout("layout");
+    _cleanup_free_ char *out = xasprintf("%s/rootfs/a/self.aci", layout);
+    orb_build_options o = {.compression = ORB_COMPRESSION_GZIP};
+    orb_error *err = NULL;
+    assert_int_equal(orb_aci_build(layout, out, &o, &err), -1);
+    assert_non_null(strstr(err->msg, "output is inside the layout's rootfs"));
+    orb_error_free(err);
+    assert_int_equal(access(out, F_OK), -1);
+    rm_rf(layout);
+}
+
+/* A gzip image missing its 8-byte trailer (CRC and length). */
+static void reject_truncated_gzip_trailer(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *layout = make_layout("layout");
+    _cleanup_free_ char *full = tpath("full.aci"), *cut = tpath("cut4.aci");
+    build_ok(layout, full, ORB_COMPRESSION_GZIP);
+    size_t len;
+    _cleanup_free_ char *bytes = slurp(full, &len);
+    int fd = open(cut, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    assert_int_equal(orb_write_all(fd, bytes, len - 4), 0);
+    close(fd);
+    char id[ORB_IMAGE_ID_LEN + 1];
+    orb_error *err = NULL;
+    assert_int_equal(orb_aci_image_id(cut, id, &err), -1);
+    assert_non_null(strstr(err->msg, "truncated archive"));
+    orb_error_free(err);
+    unlink(full);
+    unlink(cut);
+    rm_rf(layout);
+}
+
+/* An image with an odd manifest header (mode 0600, owner 5:6) and, separately,
+ * one with an escaping entry. */
+static void write_odd_image(const char *path, bool escaping)
+{
+    struct archive *a = archive_write_new();
+    archive_write_set_format_pax_restricted(a);
+    assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, "rootfs");
+    archive_entry_set_mode(e, AE_IFDIR | 0755);
+    assert_true(archive_write_header(a, e) >= ARCHIVE_WARN);
+    if (escaping) {
+        archive_entry_clear(e);
+        archive_entry_set_pathname(e, "rootfs/../../etc/x");
+        archive_entry_set_mode(e, AE_IFREG | 0644);
+        archive_entry_set_size(e, 0);
+        assert_true(archive_write_header(a, e) >= ARCHIVE_WARN);
+    }
+    archive_entry_clear(e);
+    archive_entry_set_pathname(e, "manifest");
+    archive_entry_set_mode(e, AE_IFREG | 0600);
+    archive_entry_set_uid(e, 5);
+    archive_entry_set_gid(e, 6);
+    archive_entry_set_mtime(e, 1234567, 0);
+    archive_entry_set_size(e, (la_int64_t)strlen(MANIFEST_JSON));
+    assert_true(archive_write_header(a, e) >= ARCHIVE_WARN);
+    archive_write_data(a, MANIFEST_JSON, strlen(MANIFEST_JSON));
+    archive_entry_free(e);
+    archive_write_close(a);
+    archive_write_free(a);
+}
+
+static void rewrite_writes_plain_manifest_and_refuses_invalid(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *in = tpath("odd.aci"), *out = tpath("odd-out.aci");
+    write_odd_image(in, false);
+    const char *next =
+        "{\"acKind\":\"ImageManifest\",\"acVersion\":\"0.8.11\",\"name\":\"example.com/next\"}";
+    orb_error *err = NULL;
+    assert_int_equal(orb_aci_replace_manifest(in, out, next, strlen(next), true, &err), 0);
+    orb_aci_reader *r;
+    assert_int_equal(orb_aci_reader_open(out, &r, &err), 0);
+    struct archive_entry *e;
+    assert_int_equal(orb_aci_reader_next(r, &e, &err), 1);
+    assert_string_equal(archive_entry_pathname(e), "manifest");
+    assert_int_equal(archive_entry_mode(e), AE_IFREG | 0644);
+    assert_int_equal(archive_entry_uid(e), 5);
+    assert_int_equal(archive_entry_gid(e), 6);
+    assert_int_equal(archive_entry_mtime(e), 1234567);
+    orb_aci_reader_free(r);
+    unlink(out);
+    write_odd_image(in, true);
+    assert_int_equal(orb_aci_replace_manifest(in, out, next, strlen(next), true, &err), -1);
+    assert_non_null(strstr(err->msg, "rootfs/../../etc/x: path escapes the image"));
+    orb_error_free(err);
+    assert_int_equal(access(out, F_OK), -1);
+    unlink(in);
+}
+
 /* ---- readers on descriptors ---------------------------------------------- */
 
 static void validate_fd_on_pipe(void **state)
@@ -912,6 +1133,14 @@ int main(void)
         cmocka_unit_test(reject_huge_manifest_by_header),
         cmocka_unit_test(reject_truncated_gzip),
         cmocka_unit_test(reject_non_archives),
+        cmocka_unit_test(reject_hard_link_to_symlink),
+        cmocka_unit_test(reject_long_and_deep_names),
+        cmocka_unit_test(reject_too_many_name_bytes),
+        cmocka_unit_test(reject_symlink_over_implicit_dir),
+        cmocka_unit_test(read_manifest_must_be_regular),
+        cmocka_unit_test(build_refuses_output_inside_rootfs),
+        cmocka_unit_test(reject_truncated_gzip_trailer),
+        cmocka_unit_test(rewrite_writes_plain_manifest_and_refuses_invalid),
         cmocka_unit_test(validate_fd_on_pipe),
         cmocka_unit_test(layout_validate_accepts_and_rejects),
     };

@@ -17,18 +17,34 @@ struct archive;
  * component (either escapes the image). Returns a new string. */
 char *aci_clean_name(const char *name, bool *ret_escapes);
 
-/* A set of entry names, each with a small value (the entry's file type). */
-typedef struct aci_nameset {
-    char **names;
-    unsigned *values;
-    size_t cap, n;
-} aci_nameset;
+/* The names of an archive as a tree: node 0 is the image's top, every other
+ * node one path component under its parent, with a small value (the entry's
+ * file type, or ACI_IMPLICIT_DIR for a directory only named as a parent).
+ * Looking a path up costs its length, however deep it is. */
+#define ACI_IMPLICIT_DIR 1u
 
-/* Returns false when the name was already present (the set is unchanged). */
-bool aci_nameset_add(aci_nameset *s, const char *name, unsigned value);
-/* The value for name, or 0 when absent. */
-unsigned aci_nameset_get(const aci_nameset *s, const char *name, size_t len);
-void aci_nameset_clear(aci_nameset *s);
+typedef struct aci_tree_node {
+    uint32_t parent;
+    uint32_t hash;
+    unsigned value;
+    char *name; /* this component */
+} aci_tree_node;
+
+typedef struct aci_tree {
+    aci_tree_node *nodes;
+    size_t n, nodes_cap;
+    uint32_t *slots; /* node index + 1, 0 for free; open addressing */
+    size_t cap;
+} aci_tree;
+
+/* The child of parent called name[0..len), or 0 when absent (and !create;
+ * a created node has value 0). */
+uint32_t aci_tree_child(aci_tree *t, uint32_t parent, const char *name, size_t len, bool create);
+void aci_tree_clear(aci_tree *t);
+
+/* Sorted names of an open directory's entries without "." and ".."; NULL
+ * with errno set on failure. fd stays open and its position is not used. */
+char **aci_list_dir(int fd);
 
 /* A tar writer (pax restricted, no timestamps in compression headers) on fd. */
 struct archive *aci_writer_new(int fd, orb_compression c, const char *name, orb_error **err);
@@ -41,3 +57,9 @@ int aci_writer_err(struct archive *a, const char *name, const char *what, orb_er
 struct stat;
 int aci_layout_check_top(int dirfd, const char *dir, orb_problems *problems, char **ret_manifest,
                          size_t *ret_len, struct stat *ret_manifest_st, orb_error **err);
+
+/* orb_aci_validate on an open reader; `image` names it in errors. When the
+ * image is valid and ret_manifest is non-NULL, *ret_manifest gets a copy of
+ * the manifest entry's header (free with archive_entry_free). */
+int aci_validate_reader(orb_aci_reader *r, const char *image, orb_problems *problems,
+                        struct archive_entry **ret_manifest, orb_error **err);

@@ -1,6 +1,5 @@
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "aci/aci_internal.h"
 #include "util/fs.h"
 #include "util/mem.h"
+#include "util/strv.h"
 
 #define MAX_DEPTH 512
 
@@ -30,7 +30,8 @@ typedef struct builder {
     const char *out_name;
     bool owner_root, is_root;
     char *buf;
-    inode_ref *inodes; /* open addressing, for hard links */
+    struct stat out_st; /* the output file, never put into itself */
+    inode_ref *inodes;  /* open addressing, for hard links */
     size_t n_inodes, cap_inodes;
 } builder;
 
@@ -63,11 +64,6 @@ static const char *inode_seen(builder *b, const struct stat *st, const char *pat
     return NULL;
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-    return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
 /* Host-specific labels mean nothing inside an image. */
 static bool xattr_wanted(const char *name)
 {
@@ -88,14 +84,12 @@ static int add_xattrs(builder *b, int fd, int dirfd, const char *name, const cha
     n = fd >= 0 ? flistxattr(fd, list, (size_t)n) : llistxattr(proc, list, (size_t)n);
     if (n < 0)
         return orb_err_sys(err, errno, "list xattrs of %s/%s", b->layout, path);
-    size_t count = 0;
-    _cleanup_free_ char **names = NULL;
+    _cleanup_strv_ char **names = xcalloc(1, sizeof(char *));
     for (char *p = list; p < list + n; p += strlen(p) + 1)
         if (xattr_wanted(p))
-            *(char **)xgrow(&names, &count, sizeof(char *)) = p;
-    if (count > 1)
-        qsort(names, count, sizeof(char *), cmp_str);
-    for (size_t i = 0; i < count; i++) {
+            strv_push(&names, p); /* a handful per file */
+    strv_sort(names);
+    for (size_t i = 0; names[i]; i++) {
         ssize_t len = fd >= 0 ? fgetxattr(fd, names[i], b->buf, ACI_IO_BUFSIZE)
                               : lgetxattr(proc, names[i], b->buf, ACI_IO_BUFSIZE);
         if (len < 0)
@@ -198,7 +192,8 @@ static int write_special(builder *b, int dirfd, const char *name, const char *pa
 {
     if ((S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) && !b->is_root)
         return orb_err(err, EPERM,
-                       "%s: device node: building an image with device nodes needs root", path);
+                       "%s/%s: device node: building an image with device nodes needs root",
+                       b->layout, path);
     fill_entry(b, path, st);
     if (!S_ISFIFO(st->st_mode))
         archive_entry_set_rdev(b->e, st->st_rdev);
@@ -218,6 +213,8 @@ static int write_child(builder *b, int dirfd, const char *name, const char *path
         return orb_err_sys(err, errno, "stat %s/%s", b->layout, path);
     if (S_ISSOCK(st.st_mode))
         return 0; /* a socket is a live endpoint, not content */
+    if (st.st_dev == b->out_st.st_dev && st.st_ino == b->out_st.st_ino)
+        return 0; /* the image being written, however it got into the tree */
     if (S_ISDIR(st.st_mode))
         return write_dir(b, dirfd, name, path, depth + 1, &st, err);
     if (st.st_nlink > 1) {
@@ -236,37 +233,6 @@ static int write_child(builder *b, int dirfd, const char *name, const char *path
     return write_special(b, dirfd, name, path, &st, err);
 }
 
-/* Sorted names of a directory's entries, "." and ".." left out. */
-static char **list_dir(int fd)
-{
-    int dfd = dup(fd);
-    DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
-    if (!d) {
-        if (dfd >= 0)
-            close(dfd);
-        return NULL;
-    }
-    size_t n = 0;
-    char **names = xcalloc(1, sizeof(char *));
-    struct dirent *de;
-    while ((errno = 0, de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        *(char **)xgrow(&names, &n, sizeof(char *)) = xstrdup(de->d_name);
-    }
-    int e = errno;
-    closedir(d);
-    names = xrealloc(names, (n + 1) * sizeof(char *));
-    names[n] = NULL;
-    if (e) {
-        strv_free(names);
-        errno = e;
-        return NULL;
-    }
-    qsort(names, n, sizeof(char *), cmp_str);
-    return names;
-}
-
 static int write_dir(builder *b, int dirfd, const char *name, const char *path, unsigned depth,
                      const struct stat *lst, orb_error **err)
 {
@@ -281,7 +247,7 @@ static int write_dir(builder *b, int dirfd, const char *name, const char *path, 
     fill_entry(b, path, &st);
     if (add_xattrs(b, fd, -1, NULL, path, err) < 0 || write_header(b, path, err) < 0)
         return -1;
-    _cleanup_strv_ char **names = list_dir(fd);
+    _cleanup_strv_ char **names = aci_list_dir(fd);
     if (!names)
         return orb_err_sys(err, errno, "read directory %s/%s", b->layout, path);
     for (char **n = names; *n; n++) {
@@ -349,6 +315,38 @@ static void builder_done(builder *b)
     free(b->buf);
 }
 
+/* An output inside rootfs would be part of every later build of the layout;
+ * walking up from its directory finds that without resolving names. */
+static int check_output_place(int dirfd, const char *layout, const char *out_path, orb_error **err)
+{
+    struct stat root, cur, up;
+    if (fstatat(dirfd, "rootfs", &root, AT_SYMLINK_NOFOLLOW) < 0)
+        return orb_err_sys(err, errno, "stat %s/rootfs", layout);
+    _cleanup_free_ char *dir = xstrdup(out_path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+    _cleanup_close_ int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &cur) < 0)
+        return 0; /* orb_output_open names the missing directory */
+    for (unsigned i = 0; i < 4096; i++) {
+        if (cur.st_dev == root.st_dev && cur.st_ino == root.st_ino)
+            return orb_err(err, EINVAL, "%s: output is inside the layout's rootfs %s/rootfs",
+                           out_path, layout);
+        int parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent < 0 || fstat(parent, &up) < 0 ||
+            (up.st_dev == cur.st_dev && up.st_ino == cur.st_ino)) {
+            if (parent >= 0)
+                close(parent);
+            return 0;
+        }
+        close(fd);
+        fd = parent;
+        cur = up;
+    }
+    return 0;
+}
+
 int orb_aci_build(const char *layout_dir, const char *out_path, const orb_build_options *opts,
                   orb_error **err)
 {
@@ -358,15 +356,22 @@ int orb_aci_build(const char *layout_dir, const char *out_path, const orb_build_
     _cleanup_free_ char *json = NULL;
     size_t len;
     struct stat mst;
-    if (check_layout(dirfd, layout_dir, &json, &len, &mst, err) < 0)
+    if (check_layout(dirfd, layout_dir, &json, &len, &mst, err) < 0 ||
+        check_output_place(dirfd, layout_dir, out_path, err) < 0)
         return -1;
     orb_output out;
     if (orb_output_open(&out, out_path, opts->overwrite, 0644, err) < 0)
         return -1;
+    struct stat out_st;
+    if (fstat(out.fd, &out_st) < 0) {
+        orb_output_discard(&out);
+        return orb_err_sys(err, errno, "stat %s", out_path);
+    }
     builder b = {.layout = layout_dir,
                  .out_name = out_path,
                  .owner_root = opts->owner_root,
                  .is_root = geteuid() == 0,
+                 .out_st = out_st,
                  .buf = xmalloc(ACI_IO_BUFSIZE),
                  .e = archive_entry_new()};
     b.a = aci_writer_new(out.fd, opts->compression, out_path, err);

@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "schema/manifest.h"
 #include "util/fs.h"
 #include "util/mem.h"
+#include "util/strv.h"
 
 static void add_manifest_problems(orb_problems *problems, const orb_problems *parsed)
 {
@@ -64,26 +64,13 @@ static int check_manifest(int dirfd, const char *dir, orb_problems *problems, ch
  * and rejected in an archive, so it is rejected here too. */
 static int check_top_names(int dirfd, const char *dir, orb_problems *problems, orb_error **err)
 {
-    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    _cleanup_dir_ DIR *d = fd < 0 ? NULL : fdopendir(fd);
-    if (!d) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return orb_err_sys(err, e, "read directory %s", dir);
-    }
-    struct dirent *de;
-    while ((errno = 0, de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-            strcmp(de->d_name, "manifest") == 0 || strcmp(de->d_name, "rootfs") == 0)
-            continue;
-        orb_problem_add(problems,
-                        "%s: not allowed at the top of an image: only manifest and "
-                        "rootfs/",
-                        de->d_name);
-    }
-    if (errno)
+    _cleanup_strv_ char **names = aci_list_dir(dirfd);
+    if (!names)
         return orb_err_sys(err, errno, "read directory %s", dir);
+    for (char **n = names; *n; n++)
+        if (strcmp(*n, "manifest") != 0 && strcmp(*n, "rootfs") != 0)
+            orb_problem_add(
+                problems, "%s: not allowed at the top of an image: only manifest and rootfs/", *n);
     return 0;
 }
 
@@ -116,23 +103,18 @@ static int walk(int dirfd, const char *path, orb_problems *problems, unsigned de
         orb_problem_add(problems, "%s: directories nested too deeply", path);
         return 0;
     }
-    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    _cleanup_dir_ DIR *d = fd < 0 ? NULL : fdopendir(fd);
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
+    _cleanup_strv_ char **names = aci_list_dir(dirfd);
+    if (!names) {
         orb_problem_add(problems, "%s: cannot read directory: %s", path, strerror(errno));
         return 0;
     }
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+    for (char **n = names; *n; n++) {
+        struct stat st;
+        if (fstatat(dirfd, *n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
             continue;
-        if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
-            continue;
-        _cleanup_free_ char *sub = xasprintf("%s/%s", path, de->d_name);
+        _cleanup_free_ char *sub = xasprintf("%s/%s", path, *n);
         _cleanup_close_ int subfd =
-            openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            openat(dirfd, *n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (subfd < 0) {
             if (errno != ENOTDIR && errno != ELOOP)
                 orb_problem_add(problems, "%s: cannot read directory: %s", sub, strerror(errno));

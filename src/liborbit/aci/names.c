@@ -28,66 +28,72 @@ char *aci_clean_name(const char *name, bool *ret_escapes)
     return out;
 }
 
-static uint64_t hash_name(const char *s, size_t len)
+static uint32_t hash_child(uint32_t parent, const char *s, size_t len)
 {
-    uint64_t h = 14695981039346656037ULL;
+    uint64_t h = 14695981039346656037ULL ^ parent;
     for (size_t i = 0; i < len; i++)
         h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
+    return (uint32_t)(h ^ (h >> 32));
 }
 
-static size_t slot_of(const aci_nameset *s, const char *name, size_t len)
+static size_t slot_of(const aci_tree *t, uint32_t parent, uint32_t hash, const char *name,
+                      size_t len)
 {
-    size_t i = (size_t)hash_name(name, len) & (s->cap - 1);
-    while (s->names[i] && !(strncmp(s->names[i], name, len) == 0 && s->names[i][len] == '\0'))
-        i = (i + 1) & (s->cap - 1);
+    size_t i = hash & (t->cap - 1);
+    for (; t->slots[i]; i = (i + 1) & (t->cap - 1)) {
+        const aci_tree_node *n = &t->nodes[t->slots[i] - 1];
+        if (n->hash == hash && n->parent == parent && strncmp(n->name, name, len) == 0 &&
+            n->name[len] == '\0')
+            break;
+    }
     return i;
 }
 
-static void grow(aci_nameset *s)
+static void grow(aci_tree *t)
 {
-    aci_nameset bigger = {.cap = s->cap ? s->cap * 2 : 64};
-    bigger.names = xcalloc(bigger.cap, sizeof(char *));
-    bigger.values = xcalloc(bigger.cap, sizeof(unsigned));
-    for (size_t i = 0; i < s->cap; i++) {
-        if (!s->names[i])
+    size_t cap = t->cap ? t->cap * 2 : 64;
+    uint32_t *slots = xcalloc(cap, sizeof(uint32_t));
+    for (size_t k = 0; k < t->cap; k++) {
+        if (!t->slots[k])
             continue;
-        size_t j = slot_of(&bigger, s->names[i], strlen(s->names[i]));
-        bigger.names[j] = s->names[i];
-        bigger.values[j] = s->values[i];
+        size_t i = t->nodes[t->slots[k] - 1].hash & (cap - 1);
+        while (slots[i])
+            i = (i + 1) & (cap - 1);
+        slots[i] = t->slots[k];
     }
-    bigger.n = s->n;
-    free(s->names);
-    free(s->values);
-    *s = bigger;
+    free(t->slots);
+    t->slots = slots;
+    t->cap = cap;
 }
 
-bool aci_nameset_add(aci_nameset *s, const char *name, unsigned value)
+uint32_t aci_tree_child(aci_tree *t, uint32_t parent, const char *name, size_t len, bool create)
 {
-    if ((s->n + 1) * 2 > s->cap)
-        grow(s);
-    size_t i = slot_of(s, name, strlen(name));
-    if (s->names[i])
-        return false;
-    s->names[i] = xstrdup(name);
-    s->values[i] = value;
-    s->n++;
-    return true;
+    if (t->n == 0) { /* node 0: the top */
+        t->nodes_cap = 64;
+        t->nodes = xcalloc(t->nodes_cap, sizeof(*t->nodes));
+        t->nodes[0] = (aci_tree_node){.value = ACI_IMPLICIT_DIR, .name = xstrdup("")};
+        t->n = 1;
+    }
+    if ((t->n + 1) * 2 > t->cap)
+        grow(t);
+    uint32_t hash = hash_child(parent, name, len);
+    size_t i = slot_of(t, parent, hash, name, len);
+    if (t->slots[i] || !create)
+        return t->slots[i] ? t->slots[i] - 1 : 0;
+    if (t->n == t->nodes_cap) {
+        t->nodes_cap *= 2;
+        t->nodes = xrealloc(t->nodes, t->nodes_cap * sizeof(*t->nodes));
+    }
+    t->nodes[t->n] = (aci_tree_node){.parent = parent, .hash = hash, .name = xstrndup(name, len)};
+    t->slots[i] = (uint32_t)++t->n;
+    return (uint32_t)(t->n - 1);
 }
 
-unsigned aci_nameset_get(const aci_nameset *s, const char *name, size_t len)
+void aci_tree_clear(aci_tree *t)
 {
-    if (s->cap == 0)
-        return 0;
-    size_t i = slot_of(s, name, len);
-    return s->names[i] ? s->values[i] : 0;
-}
-
-void aci_nameset_clear(aci_nameset *s)
-{
-    for (size_t i = 0; i < s->cap; i++)
-        free(s->names[i]);
-    free(s->names);
-    free(s->values);
-    *s = (aci_nameset){0};
+    for (size_t i = 0; i < t->n; i++)
+        free(t->nodes[i].name);
+    free(t->nodes);
+    free(t->slots);
+    *t = (aci_tree){0};
 }

@@ -24,6 +24,7 @@ struct orb_aci_reader {
     struct archive *outer, *inner;
     EVP_MD_CTX *md;
     bool outer_eof;
+    bool input_eof;              /* the file itself has been read to its end */
     char *outer_error;           /* why the decompressed stream failed, if it did */
     struct archive_entry *entry; /* the current entry */
 };
@@ -45,6 +46,8 @@ static la_ssize_t file_read(struct archive *a, void *data, const void **ret_buf)
             archive_set_error(a, errno, "read: %s", strerror(errno));
             return -1;
         }
+        if (n == 0)
+            r->input_eof = true;
         *ret_buf = r->buf;
         return n;
     }
@@ -64,7 +67,7 @@ static la_ssize_t pull_block(orb_aci_reader *r, const void **ret_buf)
         if (rc < ARCHIVE_WARN) {
             const char *msg = archive_error_string(r->outer);
             if (!r->outer_error)
-                r->outer_error = xstrdup(msg ? msg : "read error");
+                r->outer_error = xstrdup(msg ?: "");
             return -1;
         }
         if (size > 0) {
@@ -80,17 +83,23 @@ static la_ssize_t inner_read(struct archive *a, void *data, const void **ret_buf
     orb_aci_reader *r = data;
     la_ssize_t n = pull_block(r, ret_buf);
     if (n < 0)
-        archive_set_error(a, EIO, "%s", r->outer_error);
+        archive_set_error(a, EIO, "%s", r->outer_error[0] ? r->outer_error : "read error");
     return n;
 }
 
 /* Names what went wrong: the decompressor's complaint if there is one, else the tar parser's. */
 static int reader_fail(orb_aci_reader *r, orb_error **err)
 {
-    const char *msg = r->outer_error;
+    /* A decompressor that gives up silently once the whole file is in has
+     * run out of input: a stream cut short (in its trailer, say). */
+    if (r->outer_error && !r->outer_error[0] && r->input_eof)
+        return orb_err(err, EINVAL, "%s: truncated archive: the %s stream ends early", r->name,
+                       orb_compression_name(r->compression));
+    const char *msg = r->outer_error && r->outer_error[0] ? r->outer_error : NULL;
     const char *kind = "corrupt archive";
     _cleanup_free_ char *corrupt = NULL;
-    if (msg) {
+    if (r->outer_error) {
+        msg = msg ?: r->compression == ORB_COMPRESSION_NONE ? "read error" : "cannot decompress";
         corrupt = xasprintf("corrupt %s data", orb_compression_name(r->compression));
         kind = r->compression == ORB_COMPRESSION_NONE ? "read error" : corrupt;
     } else {
@@ -119,24 +128,47 @@ static int read_head(orb_aci_reader *r, orb_error **err)
     return 0;
 }
 
+/* ARCHIVE_WARN from a support call means libarchive would run an external
+ * program instead of its own code: refused, like a missing decompressor. */
+static int add_decompressor(orb_aci_reader *r, orb_compression c, orb_error **err)
+{
+    int rc = ARCHIVE_FATAL;
+    r->compression = c;
+    switch (c) {
+    case ORB_COMPRESSION_NONE:
+        return 0;
+    case ORB_COMPRESSION_GZIP:
+        rc = archive_read_support_filter_gzip(r->outer);
+        break;
+    case ORB_COMPRESSION_BZIP2:
+        rc = archive_read_support_filter_bzip2(r->outer);
+        break;
+    case ORB_COMPRESSION_XZ:
+        rc = archive_read_support_filter_xz(r->outer);
+        break;
+    case ORB_COMPRESSION_ZSTD:
+        rc = archive_read_support_filter_zstd(r->outer);
+        break;
+    }
+    if (rc != ARCHIVE_OK)
+        return orb_err(err, ENOTSUP, "%s: no built-in %s support", r->name,
+                       orb_compression_name(c));
+    return 0;
+}
+
 static int detect(orb_aci_reader *r, orb_error **err)
 {
     switch (orb_detect_file_type(r->head, r->head_len)) {
     case ORB_FILE_TAR:
-        r->compression = ORB_COMPRESSION_NONE;
-        return 0;
+        return add_decompressor(r, ORB_COMPRESSION_NONE, err);
     case ORB_FILE_GZIP:
-        r->compression = ORB_COMPRESSION_GZIP;
-        return archive_read_support_filter_gzip(r->outer);
+        return add_decompressor(r, ORB_COMPRESSION_GZIP, err);
     case ORB_FILE_BZIP2:
-        r->compression = ORB_COMPRESSION_BZIP2;
-        return archive_read_support_filter_bzip2(r->outer);
+        return add_decompressor(r, ORB_COMPRESSION_BZIP2, err);
     case ORB_FILE_XZ:
-        r->compression = ORB_COMPRESSION_XZ;
-        return archive_read_support_filter_xz(r->outer);
+        return add_decompressor(r, ORB_COMPRESSION_XZ, err);
     case ORB_FILE_ZSTD:
-        r->compression = ORB_COMPRESSION_ZSTD;
-        return archive_read_support_filter_zstd(r->outer);
+        return add_decompressor(r, ORB_COMPRESSION_ZSTD, err);
     case ORB_FILE_TEXT:
         return orb_err(err, EINVAL, "%s: not an ACI: a text file (a bare manifest?), not an image",
                        r->name);
@@ -153,19 +185,23 @@ static int detect(orb_aci_reader *r, orb_error **err)
 static int open_chain(orb_aci_reader *r, orb_error **err)
 {
     r->outer = archive_read_new();
+    if (!r->outer)
+        return orb_err(err, ENOMEM, "%s: cannot create an archive reader", r->name);
     if (read_head(r, err) < 0 || detect(r, err) < 0)
         return -1;
     struct archive_entry *raw;
     if (archive_read_support_format_raw(r->outer) != ARCHIVE_OK ||
         archive_read_open(r->outer, r, NULL, file_read, NULL) != ARCHIVE_OK ||
         archive_read_next_header(r->outer, &raw) != ARCHIVE_OK) {
-        r->outer_error = xstrdup(archive_error_string(r->outer) ?: "cannot decompress");
+        r->outer_error = xstrdup(archive_error_string(r->outer) ?: "");
         return reader_fail(r, err);
     }
     r->md = EVP_MD_CTX_new();
     if (!r->md || EVP_DigestInit_ex(r->md, EVP_sha512(), NULL) != 1)
         return orb_err(err, ENOMEM, "%s: cannot set up SHA-512", r->name);
     r->inner = archive_read_new();
+    if (!r->inner)
+        return orb_err(err, ENOMEM, "%s: cannot create an archive reader", r->name);
     archive_read_support_format_tar(r->inner);
     if (archive_read_open(r->inner, r, NULL, inner_read, NULL) != ARCHIVE_OK) {
         if (r->outer_error)
@@ -346,6 +382,8 @@ int orb_aci_read_manifest(const char *path, char **ret_json, size_t *ret_len, or
         _cleanup_free_ char *name = aci_clean_name(archive_entry_pathname(e) ?: "", &escapes);
         if (escapes || strcmp(name, "manifest") != 0)
             continue;
+        if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e))
+            return orb_err(err, EINVAL, "%s: manifest: must be a regular file", path);
         _cleanup_free_ char *json = NULL;
         size_t len;
         if (orb_aci_reader_read_all(r, ORB_MANIFEST_MAX_SIZE, &json, &len, err) < 0)

@@ -1,8 +1,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aci/aci.h"
 #include "aci/aci_internal.h"
@@ -14,25 +16,6 @@ static bool is_manifest(struct archive_entry *e)
     bool escapes;
     _cleanup_free_ char *clean = aci_clean_name(archive_entry_pathname(e) ?: "", &escapes);
     return !escapes && strcmp(clean, "manifest") == 0;
-}
-
-/* The new manifest takes the old one's header (name, mode, owner, mtime), so a
- * first pass finds it; an image written by actool has it last. */
-static int find_manifest_header(const char *path, struct archive_entry **ret, orb_error **err)
-{
-    _cleanup_(orb_aci_reader_freep) orb_aci_reader *r = NULL;
-    if (orb_aci_reader_open(path, &r, err) < 0)
-        return -1;
-    struct archive_entry *e;
-    int rc;
-    while ((rc = orb_aci_reader_next(r, &e, err)) > 0)
-        if (is_manifest(e)) {
-            *ret = archive_entry_clone(e);
-            return 0;
-        }
-    if (rc < 0)
-        return -1;
-    return orb_err(err, ENOENT, "%s: no manifest found", path);
 }
 
 static int copy_entry(orb_aci_reader *r, struct archive *w, struct archive_entry *e, char *buf,
@@ -53,13 +36,23 @@ static int copy_entry(orb_aci_reader *r, struct archive *w, struct archive_entry
     }
 }
 
-static int write_new_manifest(struct archive *w, struct archive_entry *header, const char *json,
+/* The new manifest is a plain 0644 file keeping the old one's owner and mtime. */
+static int write_new_manifest(struct archive *w, struct archive_entry *old, const char *json,
                               size_t len, const char *out_path, orb_error **err)
 {
-    archive_entry_set_size(header, (la_int64_t)len);
-    archive_entry_set_hardlink(header, NULL);
-    archive_entry_sparse_clear(header);
-    if (archive_write_header(w, header) < ARCHIVE_WARN)
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, "manifest");
+    archive_entry_set_mode(e, AE_IFREG | 0644);
+    archive_entry_set_uid(e, archive_entry_uid(old));
+    archive_entry_set_gid(e, archive_entry_gid(old));
+    archive_entry_copy_uname(e, archive_entry_uname(old));
+    archive_entry_copy_gname(e, archive_entry_gname(old));
+    if (archive_entry_mtime_is_set(old))
+        archive_entry_set_mtime(e, archive_entry_mtime(old), 0);
+    archive_entry_set_size(e, (la_int64_t)len);
+    int rc = archive_write_header(w, e);
+    archive_entry_free(e);
+    if (rc < ARCHIVE_WARN)
         return aci_writer_err(w, out_path, "manifest", err);
     if (len > 0 && archive_write_data(w, json, len) != (la_ssize_t)len)
         return aci_writer_err(w, out_path, "manifest", err);
@@ -87,15 +80,41 @@ static int copy_image(orb_aci_reader *r, int out_fd, struct archive_entry *heade
     return rc;
 }
 
+/* The input must be a valid image: rewriting one would otherwise pass its
+ * escaping entries on under a fresh manifest. Validation also finds the old
+ * manifest's header (an image written by actool has it last). */
+static int check_input(int fd, const char *in_path, struct archive_entry **ret_header,
+                       orb_error **err)
+{
+    int vfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (vfd < 0)
+        return orb_err_sys(err, errno, "%s", in_path);
+    _cleanup_(orb_aci_reader_freep) orb_aci_reader *r = NULL;
+    if (orb_aci_reader_open_fd(vfd, in_path, &r, err) < 0)
+        return -1;
+    orb_problems problems = {0};
+    int rc = aci_validate_reader(r, in_path, &problems, ret_header, err);
+    if (rc < 0 && !*err)
+        orb_problems_to_error(&problems, in_path, err);
+    orb_problems_clear(&problems);
+    return rc;
+}
+
 int orb_aci_replace_manifest(const char *in_path, const char *out_path, const char *manifest,
                              size_t manifest_len, bool overwrite, orb_error **err)
 {
+    /* Both passes read one open file, so a file swapped in between cannot mix in. */
+    _cleanup_close_ int fd = open(in_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return orb_err_sys(err, errno, "open %s", in_path);
     struct archive_entry *header = NULL;
-    if (find_manifest_header(in_path, &header, err) < 0)
+    if (check_input(fd, in_path, &header, err) < 0)
         return -1;
     _cleanup_(orb_aci_reader_freep) orb_aci_reader *r = NULL;
     orb_output out;
-    int rc = orb_aci_reader_open(in_path, &r, err);
+    int rc = lseek(fd, 0, SEEK_SET) < 0 ? orb_err_sys(err, errno, "seek %s", in_path) : 0;
+    if (rc == 0)
+        rc = orb_aci_reader_open_fd(TAKE_FD(fd), in_path, &r, err);
     if (rc == 0)
         rc = orb_output_open(&out, out_path, overwrite, 0644, err);
     if (rc == 0) {

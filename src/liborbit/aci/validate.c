@@ -8,13 +8,22 @@
 #include "schema/manifest.h"
 #include "util/mem.h"
 
+/* Limits that keep validation linear and bounded whatever the archive holds. */
+#define MAX_NAME_LEN   4096
+#define MAX_COMPONENTS 256
+#define MAX_ENTRIES    1000000
+#define MAX_NAME_BYTES (64u << 20)
+
 typedef struct vstate {
     orb_aci_reader *r;
+    const char *image;
     orb_problems *problems;
-    aci_nameset seen; /* cleaned name -> file type */
+    aci_tree tree; /* every name seen, with its file type */
+    size_t entries, name_bytes;
     bool has_manifest, has_rootfs;
     char *manifest;
     size_t manifest_len;
+    struct archive_entry *manifest_entry;
 } vstate;
 
 static bool under_rootfs(const char *clean)
@@ -22,31 +31,101 @@ static bool under_rootfs(const char *clean)
     return strncmp(clean, "rootfs/", 7) == 0;
 }
 
-/* Extracting "rootfs/x/y" after a symlink "rootfs/x" would write wherever the link points. */
-static void check_through_symlink(vstate *s, const char *clean)
+static bool is_dir(unsigned value)
 {
-    for (const char *p = strchr(clean, '/'); p; p = strchr(p + 1, '/')) {
-        size_t len = (size_t)(p - clean);
-        if (aci_nameset_get(&s->seen, clean, len) == AE_IFLNK) {
-            orb_problem_add(s->problems, "%s: path goes through symlink %.*s", clean, (int)len,
-                            clean);
-            return;
-        }
-    }
+    return value == AE_IFDIR || value == ACI_IMPLICIT_DIR;
 }
 
-static void check_hardlink(vstate *s, const char *clean, const char *target_raw)
+static size_t count_components(const char *clean)
+{
+    size_t n = 1;
+    for (const char *p = clean; (p = strchr(p, '/')); p++)
+        n++;
+    return n;
+}
+
+/* Walks the parents of a cleaned path, one component at a time, creating
+ * the missing ones as implicit directories when `create`. A parent that is a
+ * symlink would send an extraction wherever it points; one that is a file
+ * cannot hold anything: both are problems of `entry` ("<entry>: <what> goes
+ * through symlink <parent>"). Returns the parent node, -1 when a parent is
+ * missing (only without create), -2 after a problem. */
+static int64_t walk_parents(vstate *s, const char *clean, const char *entry, const char *what,
+                            bool create)
+{
+    uint32_t node = 0;
+    for (const char *p = clean, *slash; (slash = strchr(p, '/')); p = slash + 1) {
+        node = aci_tree_child(&s->tree, node, p, (size_t)(slash - p), create);
+        if (node == 0)
+            return -1;
+        unsigned v = s->tree.nodes[node].value;
+        if (v == 0)
+            s->tree.nodes[node].value = ACI_IMPLICIT_DIR;
+        else if (!is_dir(v)) {
+            orb_problem_add(s->problems, "%s: %s goes through %s %.*s", entry, what,
+                            v == AE_IFLNK ? "symlink" : "non-directory", (int)(slash - clean),
+                            clean);
+            return -2;
+        }
+    }
+    return node;
+}
+
+static const char *last_component(const char *clean)
+{
+    const char *slash = strrchr(clean, '/');
+    return slash ? slash + 1 : clean;
+}
+
+/* A hard link becomes whatever its target is: linking to a symlink makes
+ * another symlink, which later entries must not go through. Returns the
+ * type to record, or 0 after a problem. */
+static unsigned check_hardlink(vstate *s, const char *clean, const char *target_raw)
 {
     bool escapes;
     _cleanup_free_ char *target = aci_clean_name(target_raw, &escapes);
-    if (escapes || !under_rootfs(target))
+    if (escapes || !under_rootfs(target)) {
         orb_problem_add(s->problems, "%s: hard link target %s is outside rootfs", clean,
                         target_raw);
-    else if (aci_nameset_get(&s->seen, target, strlen(target)) == 0)
+        return 0;
+    }
+    if (strcmp(target, clean) == 0) {
+        orb_problem_add(s->problems, "%s: hard link to itself", clean);
+        return 0;
+    }
+    _cleanup_free_ char *what = xasprintf("hard link target %s", target);
+    int64_t parent = walk_parents(s, target, clean, what, false);
+    if (parent == -2)
+        return 0;
+    const char *base = last_component(target);
+    uint32_t node =
+        parent < 0 ? 0 : aci_tree_child(&s->tree, (uint32_t)parent, base, strlen(base), false);
+    unsigned v = node ? s->tree.nodes[node].value : 0;
+    if (v == 0)
         orb_problem_add(s->problems, "%s: hard link target %s is not an earlier entry", clean,
                         target);
-    else if (aci_nameset_get(&s->seen, target, strlen(target)) == AE_IFDIR)
+    else if (is_dir(v))
         orb_problem_add(s->problems, "%s: hard link to a directory %s", clean, target);
+    return is_dir(v) ? 0 : v;
+}
+
+/* Records the entry under its name: a second entry of the same name is
+ * refused, except a directory entry for a directory so far only implied. */
+static bool record(vstate *s, const char *clean, uint32_t parent, unsigned type)
+{
+    const char *base = last_component(clean);
+    uint32_t node = aci_tree_child(&s->tree, parent, base, strlen(base), true);
+    unsigned *v = &s->tree.nodes[node].value;
+    if (*v == 0 || (*v == ACI_IMPLICIT_DIR && type == AE_IFDIR)) {
+        *v = type;
+        return true;
+    }
+    if (*v == ACI_IMPLICIT_DIR)
+        orb_problem_add(s->problems, "%s: conflicts with directory %s implied by earlier entries",
+                        clean, clean);
+    else
+        orb_problem_add(s->problems, "%s: duplicate entry", clean);
+    return false;
 }
 
 static int take_manifest(vstate *s, struct archive_entry *e, orb_error **err)
@@ -62,8 +141,46 @@ static int take_manifest(vstate *s, struct archive_entry *e, orb_error **err)
                         (long long)size, ORB_MANIFEST_MAX_SIZE);
         return 0;
     }
+    if (!s->manifest_entry)
+        s->manifest_entry = archive_entry_clone(e);
     return orb_aci_reader_read_all(s->r, ORB_MANIFEST_MAX_SIZE, &s->manifest, &s->manifest_len,
                                    err);
+}
+
+/* Past these limits the archive is refused outright: recording a problem per
+ * entry would itself take unbounded memory. */
+static int check_limits(vstate *s, size_t name_len, orb_error **err)
+{
+    s->entries++;
+    s->name_bytes += name_len;
+    if (s->entries > MAX_ENTRIES)
+        return orb_err(err, EFBIG, "%s: more than %d entries: the limit for an image", s->image,
+                       MAX_ENTRIES);
+    if (s->name_bytes > MAX_NAME_BYTES)
+        return orb_err(err, EFBIG,
+                       "%s: entry names take more than %u bytes: the limit for an image", s->image,
+                       MAX_NAME_BYTES);
+    return 0;
+}
+
+/* Problems that make the name itself unusable; true when one was recorded. */
+static bool bad_name(vstate *s, const char *raw, const char *clean, bool escapes)
+{
+    if (escapes) {
+        orb_problem_add(s->problems, "%s: path escapes the image", raw);
+        return true;
+    }
+    if (strcmp(clean, "manifest") != 0 && strcmp(clean, "rootfs") != 0 && !under_rootfs(clean)) {
+        orb_problem_add(s->problems,
+                        "%s: not allowed at the top of an image: only manifest and rootfs/", clean);
+        return true;
+    }
+    if (count_components(clean) > MAX_COMPONENTS) {
+        orb_problem_add(s->problems, "%.64s...: more than %d path components", clean,
+                        MAX_COMPONENTS);
+        return true;
+    }
+    return false;
 }
 
 static int check_entry(vstate *s, struct archive_entry *e, orb_error **err)
@@ -73,31 +190,29 @@ static int check_entry(vstate *s, struct archive_entry *e, orb_error **err)
         orb_problem_add(s->problems, "(entry without a name): not allowed");
         return 0;
     }
+    size_t raw_len = strlen(raw);
+    if (check_limits(s, raw_len, err) < 0)
+        return -1;
+    if (raw_len > MAX_NAME_LEN) {
+        orb_problem_add(s->problems, "%.64s...: name longer than %d bytes", raw, MAX_NAME_LEN);
+        return 0;
+    }
     bool escapes;
     _cleanup_free_ char *clean = aci_clean_name(raw, &escapes);
-    if (escapes) {
-        orb_problem_add(s->problems, "%s: path escapes the image", raw);
-        return 0;
-    }
-    if (clean[0] == '\0')
+    if (clean[0] == '\0' && !escapes)
         return 0; /* "." */
-    bool is_manifest = strcmp(clean, "manifest") == 0, is_rootfs = strcmp(clean, "rootfs") == 0;
-    if (!is_manifest && !is_rootfs && !under_rootfs(clean)) {
-        orb_problem_add(s->problems,
-                        "%s: not allowed at the top of an image: only manifest and "
-                        "rootfs/",
-                        clean);
+    if (bad_name(s, raw, clean, escapes))
         return 0;
-    }
-    check_through_symlink(s, clean);
-    unsigned type = archive_entry_filetype(e);
-    if (!aci_nameset_add(&s->seen, clean, type ? type : AE_IFREG)) {
-        orb_problem_add(s->problems, "%s: duplicate entry", clean);
+    bool is_manifest = strcmp(clean, "manifest") == 0;
+    int64_t parent = walk_parents(s, clean, clean, "path", true);
+    if (parent < 0)
         return 0;
-    }
+    unsigned type = archive_entry_filetype(e) ?: AE_IFREG;
     if (archive_entry_hardlink(e) && !is_manifest)
-        check_hardlink(s, clean, archive_entry_hardlink(e));
-    if (is_rootfs) {
+        type = check_hardlink(s, clean, archive_entry_hardlink(e)) ?: AE_IFREG;
+    if (!record(s, clean, (uint32_t)parent, type))
+        return 0;
+    if (strcmp(clean, "rootfs") == 0) {
         s->has_rootfs = true;
         if (type != AE_IFDIR)
             orb_problem_add(s->problems, "rootfs: must be a directory");
@@ -122,9 +237,10 @@ static void check_manifest(vstate *s)
     orb_problems_clear(&parsed);
 }
 
-static int validate_reader(orb_aci_reader *r, orb_problems *problems, orb_error **err)
+int aci_validate_reader(orb_aci_reader *r, const char *image, orb_problems *problems,
+                        struct archive_entry **ret_manifest, orb_error **err)
 {
-    vstate s = {.r = r, .problems = problems};
+    vstate s = {.r = r, .image = image, .problems = problems};
     size_t before = problems->n;
     struct archive_entry *e;
     int rc;
@@ -140,8 +256,12 @@ static int validate_reader(orb_aci_reader *r, orb_problems *problems, orb_error 
             orb_problem_add(problems, "no rootfs directory entry");
         check_manifest(&s);
     }
-    aci_nameset_clear(&s.seen);
+    aci_tree_clear(&s.tree);
     free(s.manifest);
+    if (rc == 0 && problems->n == before && ret_manifest)
+        *ret_manifest = TAKE_PTR(s.manifest_entry);
+    if (s.manifest_entry)
+        archive_entry_free(s.manifest_entry);
     if (rc < 0)
         return -1;
     return problems->n > before ? -1 : 0;
@@ -152,7 +272,7 @@ int orb_aci_validate_fd(int fd, const char *name, orb_problems *problems, orb_er
     _cleanup_(orb_aci_reader_freep) orb_aci_reader *r = NULL;
     if (orb_aci_reader_open_fd(fd, name, &r, err) < 0)
         return -1;
-    return validate_reader(r, problems, err);
+    return aci_validate_reader(r, name, problems, NULL, err);
 }
 
 int orb_aci_validate(const char *path, orb_problems *problems, orb_error **err)
@@ -160,5 +280,5 @@ int orb_aci_validate(const char *path, orb_problems *problems, orb_error **err)
     _cleanup_(orb_aci_reader_freep) orb_aci_reader *r = NULL;
     if (orb_aci_reader_open(path, &r, err) < 0)
         return -1;
-    return validate_reader(r, problems, err);
+    return aci_validate_reader(r, path, problems, NULL, err);
 }
