@@ -9,7 +9,7 @@ meson ninja-build pkg-config gcc
 libjansson-dev libarchive-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
 libcmocka-dev python3-pytest
 busybox-static libarchive-tools attr util-linux
-zstd xz-utils bzip2 gzip
+zstd xz-utils bzip2 gzip openssl
 "
 
 missing=""

@@ -5,13 +5,44 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/acquire.h"
+#include "store/store.h"
 #include "util/mem.h"
 
 const char *cli_program_name = "orbit";
 
-/* getopt values: option i of a table is OPTION_BASE + i, so 0 never appears
- * and optopt can tell a known long option from an unknown one. */
-enum { OPTION_HELP = 999, OPTION_BASE = 1000 };
+/* getopt values: option i of a table is OPTION_BASE + i, global option i is
+ * GLOBAL_BASE + i, so 0 never appears and optopt can tell a known long option
+ * from an unknown one. */
+enum { OPTION_HELP = 999, OPTION_BASE = 1000, GLOBAL_BASE = 2000 };
+
+cli_globals cli_global = {.dir = ORB_DEFAULT_DATA_DIR};
+
+enum { GLOBAL_DIR, GLOBAL_INSECURE };
+
+/* Accepted before the command name and among any command's options. */
+static const cli_option global_options[] = {
+    {GLOBAL_DIR, "dir", CLI_REQUIRED_ARG, "DIR",
+     "data directory (default " ORB_DEFAULT_DATA_DIR ")"},
+    {GLOBAL_INSECURE, "insecure-options", CLI_REQUIRED_ARG, "LIST",
+     "checks to skip: none, http, tls, image, pubkey, all-fetch, all"},
+    {0},
+};
+
+static int set_global(int id, const char *value)
+{
+    if (id == GLOBAL_DIR) {
+        cli_global.dir = value;
+        return 0;
+    }
+    orb_error *err = NULL;
+    if (orb_insecure_from_string(value, &cli_global.insecure, &err) < 0) {
+        fprintf(stderr, "%s: %s\n", cli_program_name, err->msg);
+        orb_error_free(err);
+        return -1;
+    }
+    return 0;
+}
 
 static size_t count_options(const cli_option *options)
 {
@@ -21,20 +52,52 @@ static size_t count_options(const cli_option *options)
     return n;
 }
 
-static struct option *build_getopt_table(const cli_option *options)
+static void add_getopt_entries(struct option *table, const cli_option *options, int base)
 {
-    size_t n = count_options(options);
-    struct option *table = xcalloc(n + 2, sizeof(*table));
     static const int has_arg[] = {
         [CLI_NO_ARG] = no_argument,
         [CLI_REQUIRED_ARG] = required_argument,
         [CLI_OPTIONAL_ARG] = optional_argument,
     };
-    for (size_t i = 0; i < n; i++)
-        table[i] =
-            (struct option){options[i].name, has_arg[options[i].arg], NULL, OPTION_BASE + (int)i};
-    table[n] = (struct option){"help", no_argument, NULL, OPTION_HELP};
+    for (size_t i = 0; options && options[i].name; i++)
+        table[i] = (struct option){options[i].name, has_arg[options[i].arg], NULL, base + (int)i};
+}
+
+/* The command's options, the global ones and --help. */
+static struct option *build_getopt_table(const cli_option *options)
+{
+    size_t n = count_options(options), g = count_options(global_options);
+    struct option *table = xcalloc(n + g + 2, sizeof(*table));
+    add_getopt_entries(table, options, OPTION_BASE);
+    add_getopt_entries(table + n, global_options, GLOBAL_BASE);
+    table[n + g] = (struct option){"help", no_argument, NULL, OPTION_HELP};
     return table;
+}
+
+int cli_parse_leading_globals(int argc, char **argv)
+{
+    size_t g = count_options(global_options);
+    _cleanup_free_ struct option *table = xcalloc(g + 1, sizeof(*table));
+    add_getopt_entries(table, global_options, GLOBAL_BASE);
+    opterr = 0;
+    optind = 0;
+    for (;;) {
+        int c = getopt_long(argc, argv, "+:", table, NULL);
+        if (c == -1)
+            return optind;
+        if (c < GLOBAL_BASE &&
+            (strcmp(argv[optind - 1], "--help") == 0 || strcmp(argv[optind - 1], "-h") == 0 ||
+             strcmp(argv[optind - 1], "--version") == 0))
+            return optind - 1; /* handled like a command name */
+        if (c < GLOBAL_BASE) {
+            fprintf(stderr, "%s: %s %s\nTry '%s help' for more information.\n", cli_program_name,
+                    c == ':' ? "missing value for" : "unknown global option", argv[optind - 1],
+                    cli_program_name);
+            return -1;
+        }
+        if (set_global(global_options[c - GLOBAL_BASE].id, optarg) < 0)
+            return -1;
+    }
 }
 
 static void report_bad_option(const cli_command *cmd, int c, const char *arg)
@@ -67,6 +130,11 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_handler 
         if (c < OPTION_BASE) {
             report_bad_option(cmd, c, argv[optind - 1]);
             return CLI_BAD_USAGE;
+        }
+        if (c >= GLOBAL_BASE) {
+            if (set_global(global_options[c - GLOBAL_BASE].id, optarg) < 0)
+                return CLI_BAD_USAGE;
+            continue;
         }
         if (handler(ctx, cmd->options[c - OPTION_BASE].id, optarg) < 0)
             return CLI_BAD_USAGE;
@@ -111,6 +179,9 @@ void cli_print_help(const cli_command *cmd)
     for (const cli_option *o = cmd->options; o && o->name; o++)
         print_option(o);
     printf("  %-26s  %s\n", "-h, --help", "show this help");
+    printf("\nGlobal options:\n");
+    for (const cli_option *o = global_options; o->name; o++)
+        print_option(o);
 }
 
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
@@ -161,4 +232,35 @@ const cli_command *cli_find_command(int argc, char **argv, int *ret_words)
     }
     *ret_words = best_words;
     return best;
+}
+
+int cli_open_store(orb_store **ret)
+{
+    orb_error *err = NULL;
+    if (orb_store_open(cli_global.dir, ret, &err) < 0)
+        return cli_error(err);
+    return EXIT_OK;
+}
+
+int cli_parse_size(const char *what, const char *value, uint64_t *ret)
+{
+    orb_quantity q = {0};
+    const char *why = orb_quantity_parse(value, &q);
+    int64_t bytes = q.value;
+    orb_quantity_clear(&q);
+    if (why || bytes <= 0) {
+        fprintf(stderr, "%s: %s \"%s\": %s\n", cli_program_name, what, value,
+                why ? why : "must be a positive size such as 512Mi or 20G");
+        return -1;
+    }
+    *ret = (uint64_t)bytes;
+    return 0;
+}
+
+int cli_resolve_image(orb_store *s, const char *ref, char ret_id[ORB_IMAGE_ID_LEN + 1])
+{
+    orb_error *err = NULL;
+    if (orb_store_resolve(s, ref, ret_id, &err) < 0)
+        return cli_error(err);
+    return EXIT_OK;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "util/error.h"
 
@@ -57,6 +58,28 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 int cli_error(orb_error *err);
 int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Options every command accepts (before or after the command name). */
+typedef struct cli_globals {
+    const char *dir;   /* --dir: the data directory */
+    unsigned insecure; /* --insecure-options: ORB_INSECURE_* bits */
+} cli_globals;
+
+extern cli_globals cli_global;
+/* Parses global options before the command name; returns the index of the
+ * command name, or -1 after reporting a problem. */
+int cli_parse_leading_globals(int argc, char **argv);
+
+/* A size such as 512Mi or 20G for option `what`; -1 after reporting. */
+int cli_parse_size(const char *what, const char *value, uint64_t *ret);
+
+struct orb_store;
+/* Opens the store of --dir; on failure reports it and returns EXIT_FAIL. */
+int cli_open_store(struct orb_store **ret);
+
+/* An image reference (ID, prefix, name with labels) to its ID; on failure
+ * reports it and returns EXIT_FAIL. */
+int cli_resolve_image(struct orb_store *s, const char *ref, char ret_id[136]);
+
 /* The program's name as invoked (for "rkt" compatibility and messages). */
 extern const char *cli_program_name;
 
@@ -64,6 +87,8 @@ extern const char *cli_program_name;
 extern const cli_command cmd_version, cmd_help;
 extern const cli_command cmd_image_build, cmd_image_validate, cmd_image_cat_manifest, cmd_image_id,
     cmd_image_patch_manifest;
+extern const cli_command cmd_fetch, cmd_image_list, cmd_image_rm, cmd_image_gc, cmd_image_export,
+    cmd_image_extract, cmd_image_render, cmd_image_verify;
 
 /* All commands, in help order, NULL-terminated. */
 extern const cli_command *const cli_commands[];

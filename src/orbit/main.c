@@ -7,6 +7,14 @@
 #include "cli.h"
 
 const cli_command *const cli_commands[] = {
+    &cmd_fetch,
+    &cmd_image_list,
+    &cmd_image_rm,
+    &cmd_image_gc,
+    &cmd_image_export,
+    &cmd_image_extract,
+    &cmd_image_render,
+    &cmd_image_verify,
     &cmd_image_build,
     &cmd_image_validate,
     &cmd_image_cat_manifest,
@@ -35,6 +43,12 @@ int main(int argc, char **argv)
     if (strcmp(invoked, "rkt") == 0)
         cli_program_name = "rkt";
 
+    int first = cli_parse_leading_globals(argc, argv);
+    if (first < 0)
+        return EXIT_USAGE;
+    /* From here on argv[1] is the command name. */
+    argv += first - 1;
+    argc -= first - 1;
     if (argc < 2) {
         cli_print_overview(NULL);
         return EXIT_USAGE;

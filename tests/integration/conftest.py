@@ -150,3 +150,59 @@ def craft_tar(path, entries, compress=None):
 
 def good_manifest_bytes(**kw):
     return json.dumps(manifest(**kw)).encode()
+
+
+def build_image(orbit, workdir, name, version="1.0.0", files=None, dependencies=None,
+                path_whitelist=None, compression="gzip", filename=None, exec_=None):
+    """Builds a small ACI named `name` into workdir and returns its path.
+    files: {relpath: bytes} under rootfs; dependencies: list of dicts as in
+    the manifest."""
+    base = name.rsplit("/", 1)[-1]
+    layout = os.path.join(workdir, f"layout-{base}-{version}")
+    shutil.rmtree(layout, ignore_errors=True)
+    man = manifest(name=name, exec_=exec_ or ("/bin/true",))
+    man["labels"][0]["value"] = version
+    if dependencies:
+        man["dependencies"] = dependencies
+    if path_whitelist:
+        man["pathWhitelist"] = path_whitelist
+    write_layout(layout, man, files or {f"etc/{base}": f"{name} {version}\n".encode()})
+    out = os.path.join(workdir, filename or f"{base}-{version}-linux-{host_arch()}.aci")
+    orbit.run("image", "build", "--overwrite", f"--compression={compression}", layout, out)
+    shutil.rmtree(layout)
+    return out
+
+
+class Store:
+    """An orbit data directory of a test, and commands run against it."""
+
+    def __init__(self, orbit, path):
+        self.orbit = orbit
+        self.path = str(path)
+
+    def run(self, *args, **kw):
+        return self.orbit.run("--dir", self.path, *args, **kw)
+
+    def fails(self, *args, **kw):
+        return self.orbit.fails("--dir", self.path, *args, **kw)
+
+    def fetch(self, *sources, insecure="image", **kw):
+        args = ["fetch", *sources]
+        if insecure:
+            args.insert(0, f"--insecure-options={insecure}")
+        return self.run(*args, **kw).stdout.split()
+
+    def images(self):
+        return json.loads(self.run("image", "list", "--format=json").stdout)
+
+    def ids(self):
+        return sorted(i["id"] for i in self.images())
+
+    def tmp_leftovers(self):
+        tmp = os.path.join(self.path, "images", "tmp")
+        return sorted(os.listdir(tmp)) if os.path.isdir(tmp) else []
+
+
+@pytest.fixture
+def store(orbit, tmp_path):
+    return Store(orbit, tmp_path / "data")

@@ -5,10 +5,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "util/error.h"
 #include "util/problems.h"
+#include "util/progress.h"
 
 struct archive_entry;
 
@@ -50,6 +52,19 @@ typedef struct orb_aci_reader orb_aci_reader;
 /* Takes ownership of fd. `name` names the image in messages. */
 int orb_aci_reader_open_fd(int fd, const char *name, orb_aci_reader **ret, orb_error **err);
 int orb_aci_reader_open(const char *path, orb_aci_reader **ret, orb_error **err);
+
+/* What an import needs from the one pass over the file. */
+typedef struct orb_aci_reader_options {
+    int tap_fd;                   /* >= 0: every byte read from the file is also written here */
+    uint64_t max_size;            /* > 0: the decompressed tar may not be larger (gzip bombs) */
+    const orb_progress *progress; /* phase "import": bytes read of the file's size */
+} orb_aci_reader_options;
+
+/* orb_aci_reader_open_fd with options; o may be NULL. */
+int orb_aci_reader_open_fd_opts(int fd, const char *name, const orb_aci_reader_options *o,
+                                orb_aci_reader **ret, orb_error **err);
+uint64_t orb_aci_reader_tar_size(const orb_aci_reader *r);   /* decompressed so far */
+uint64_t orb_aci_reader_input_size(const orb_aci_reader *r); /* read from the file so far */
 /* 1 and *ret_entry set (owned by the reader) for each entry, 0 at the end. */
 int orb_aci_reader_next(orb_aci_reader *r, struct archive_entry **ret_entry, orb_error **err);
 /* Reads the current entry's data; 0 at its end. */

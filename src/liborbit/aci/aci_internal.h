@@ -63,3 +63,17 @@ int aci_layout_check_top(int dirfd, const char *dir, orb_problems *problems, cha
  * the manifest entry's header (free with archive_entry_free). */
 int aci_validate_reader(orb_aci_reader *r, const char *image, orb_problems *problems,
                         struct archive_entry **ret_manifest, orb_error **err);
+
+/* The same rules one entry at a time, for readers that act on each entry as
+ * it streams (the importer extracts it). Problems go to *problems. */
+typedef struct aci_validator aci_validator;
+aci_validator *aci_validator_new(orb_aci_reader *r, const char *image, orb_problems *problems);
+/* 1 when the entry is accepted (*ret_clean gets its cleaned name when
+ * non-NULL; a manifest's bytes have then been read: aci_validator_manifest),
+ * 0 when it is skipped (".") or a problem was recorded, -1 on error. */
+int aci_validator_entry(aci_validator *v, struct archive_entry *e, char **ret_clean,
+                        orb_error **err);
+/* The checks made once the whole archive has been read. */
+void aci_validator_end(aci_validator *v);
+const char *aci_validator_manifest(const aci_validator *v, size_t *ret_len);
+void aci_validator_free(aci_validator *v);

@@ -4,11 +4,13 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "aci/aci.h"
 #include "aci/aci_internal.h"
 #include "schema/manifest.h"
+#include "util/fs.h"
 #include "util/mem.h"
 
 /* Two libarchive readers in a chain: `outer` decompresses the file (format
@@ -27,7 +29,27 @@ struct orb_aci_reader {
     bool input_eof;              /* the file itself has been read to its end */
     char *outer_error;           /* why the decompressed stream failed, if it did */
     struct archive_entry *entry; /* the current entry */
+    orb_aci_reader_options opts;
+    uint64_t input_size, file_size, tar_size;
+    char *own_error; /* a failure of ours (tap, limit): reported as it is */
+    int own_errno;
 };
+
+/* Everything read from the file goes through here: copied to the tap and
+ * counted for the progress callback. */
+static int took_input(orb_aci_reader *r, const void *buf, size_t n)
+{
+    if (n > 0 && r->opts.tap_fd >= 0 && orb_write_all(r->opts.tap_fd, buf, n) < 0) {
+        if (!r->own_error) {
+            r->own_errno = errno;
+            r->own_error = xasprintf("write a copy of the image: %s", strerror(errno));
+        }
+        return -1;
+    }
+    r->input_size += n;
+    orb_progress_update(r->opts.progress, "import", r->name, r->input_size, r->file_size);
+    return 0;
+}
 
 static la_ssize_t file_read(struct archive *a, void *data, const void **ret_buf)
 {
@@ -48,6 +70,10 @@ static la_ssize_t file_read(struct archive *a, void *data, const void **ret_buf)
         }
         if (n == 0)
             r->input_eof = true;
+        if (took_input(r, r->buf, (size_t)n) < 0) {
+            archive_set_error(a, r->own_errno, "%s", r->own_error);
+            return -1;
+        }
         *ret_buf = r->buf;
         return n;
     }
@@ -70,6 +96,18 @@ static la_ssize_t pull_block(orb_aci_reader *r, const void **ret_buf)
                 r->outer_error = xstrdup(msg ?: "");
             return -1;
         }
+        r->tar_size += size;
+        if (r->opts.max_size && r->tar_size > r->opts.max_size && !r->own_error) {
+            r->own_errno = EFBIG;
+            r->own_error =
+                xasprintf("uncompressed size exceeds the limit of %llu bytes (gzip bomb?)",
+                          (unsigned long long)r->opts.max_size);
+        }
+        if (r->own_error) {
+            if (!r->outer_error)
+                r->outer_error = xstrdup(r->own_error);
+            return -1;
+        }
         if (size > 0) {
             EVP_DigestUpdate(r->md, *ret_buf, size);
             return (la_ssize_t)size;
@@ -90,6 +128,8 @@ static la_ssize_t inner_read(struct archive *a, void *data, const void **ret_buf
 /* Names what went wrong: the decompressor's complaint if there is one, else the tar parser's. */
 static int reader_fail(orb_aci_reader *r, orb_error **err)
 {
+    if (r->own_error)
+        return orb_err(err, r->own_errno, "%s: %s", r->name, r->own_error);
     /* A decompressor that gives up silently once the whole file is in has
      * run out of input: a stream cut short (in its trailer, say). */
     if (r->outer_error && !r->outer_error[0] && r->input_eof)
@@ -123,6 +163,8 @@ static int read_head(orb_aci_reader *r, orb_error **err)
             return orb_err_sys(err, errno, "read %s", r->name);
         if (n == 0)
             break;
+        if (took_input(r, r->head + r->head_len, (size_t)n) < 0)
+            return orb_err(err, r->own_errno, "%s: %s", r->name, r->own_error);
         r->head_len += (size_t)n;
     }
     return 0;
@@ -212,10 +254,15 @@ static int open_chain(orb_aci_reader *r, orb_error **err)
     return 0;
 }
 
-int orb_aci_reader_open_fd(int fd, const char *name, orb_aci_reader **ret, orb_error **err)
+int orb_aci_reader_open_fd_opts(int fd, const char *name, const orb_aci_reader_options *o,
+                                orb_aci_reader **ret, orb_error **err)
 {
     orb_aci_reader *r = xcalloc(1, sizeof(*r));
     r->fd = fd;
+    r->opts = o ? *o : (orb_aci_reader_options){.tap_fd = -1};
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        r->file_size = (uint64_t)st.st_size;
     r->name = xstrdup(name);
     r->buf = xmalloc(ACI_IO_BUFSIZE);
     if (open_chain(r, err) < 0) {
@@ -224,6 +271,11 @@ int orb_aci_reader_open_fd(int fd, const char *name, orb_aci_reader **ret, orb_e
     }
     *ret = r;
     return 0;
+}
+
+int orb_aci_reader_open_fd(int fd, const char *name, orb_aci_reader **ret, orb_error **err)
+{
+    return orb_aci_reader_open_fd_opts(fd, name, NULL, ret, err);
 }
 
 int orb_aci_reader_open(const char *path, orb_aci_reader **ret, orb_error **err)
@@ -304,6 +356,23 @@ static void to_hex(const unsigned char *md, unsigned n, char *out)
     out[2 * n] = '\0';
 }
 
+/* A copy must be the whole file, bytes after the compressed stream included. */
+static int drain_input(orb_aci_reader *r, orb_error **err)
+{
+    while (!r->input_eof) {
+        ssize_t n = read(r->fd, r->buf, ACI_IO_BUFSIZE);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return orb_err_sys(err, errno, "read %s", r->name);
+        if (n == 0)
+            r->input_eof = true;
+        if (took_input(r, r->buf, (size_t)n) < 0)
+            return orb_err(err, r->own_errno, "%s: %s", r->name, r->own_error);
+    }
+    return 0;
+}
+
 int orb_aci_reader_finish(orb_aci_reader *r, char ret_id[ORB_IMAGE_ID_LEN + 1], orb_error **err)
 {
     const void *block;
@@ -312,6 +381,8 @@ int orb_aci_reader_finish(orb_aci_reader *r, char ret_id[ORB_IMAGE_ID_LEN + 1], 
         ;
     if (n < 0)
         return reader_fail(r, err);
+    if (r->opts.tap_fd >= 0 && drain_input(r, err) < 0)
+        return -1;
     if (ret_id) {
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned md_len = 0;
@@ -333,6 +404,16 @@ orb_compression orb_aci_reader_compression(const orb_aci_reader *r)
     return r->compression;
 }
 
+uint64_t orb_aci_reader_tar_size(const orb_aci_reader *r)
+{
+    return r->tar_size;
+}
+
+uint64_t orb_aci_reader_input_size(const orb_aci_reader *r)
+{
+    return r->input_size;
+}
+
 void orb_aci_reader_free(orb_aci_reader *r)
 {
     if (!r)
@@ -345,6 +426,7 @@ void orb_aci_reader_free(orb_aci_reader *r)
     if (r->fd >= 0)
         close(r->fd);
     free(r->outer_error);
+    free(r->own_error);
     free(r->buf);
     free(r->name);
     free(r);

@@ -14,7 +14,7 @@
 #define MAX_ENTRIES    1000000
 #define MAX_NAME_BYTES (64u << 20)
 
-typedef struct vstate {
+struct aci_validator {
     orb_aci_reader *r;
     const char *image;
     orb_problems *problems;
@@ -24,7 +24,8 @@ typedef struct vstate {
     char *manifest;
     size_t manifest_len;
     struct archive_entry *manifest_entry;
-} vstate;
+};
+typedef struct aci_validator vstate;
 
 static bool under_rootfs(const char *clean)
 {
@@ -128,6 +129,7 @@ static bool record(vstate *s, const char *clean, uint32_t parent, unsigned type)
     return false;
 }
 
+/* 1 when the manifest's bytes were read, 0 after a problem, -1 on error. */
 static int take_manifest(vstate *s, struct archive_entry *e, orb_error **err)
 {
     s->has_manifest = true;
@@ -143,8 +145,10 @@ static int take_manifest(vstate *s, struct archive_entry *e, orb_error **err)
     }
     if (!s->manifest_entry)
         s->manifest_entry = archive_entry_clone(e);
-    return orb_aci_reader_read_all(s->r, ORB_MANIFEST_MAX_SIZE, &s->manifest, &s->manifest_len,
-                                   err);
+    size_t max = ORB_MANIFEST_MAX_SIZE;
+    if (orb_aci_reader_read_all(s->r, max, &s->manifest, &s->manifest_len, err) < 0)
+        return -1;
+    return 1;
 }
 
 /* Past these limits the archive is refused outright: recording a problem per
@@ -183,7 +187,9 @@ static bool bad_name(vstate *s, const char *raw, const char *clean, bool escapes
     return false;
 }
 
-static int check_entry(vstate *s, struct archive_entry *e, orb_error **err)
+/* 1 when the entry is accepted (*ret_clean, if given, gets its cleaned name),
+ * 0 when it is skipped (".") or a problem was recorded, -1 on error. */
+static int check_entry(vstate *s, struct archive_entry *e, char **ret_clean, orb_error **err)
 {
     const char *raw = archive_entry_pathname(e);
     if (!raw) {
@@ -214,10 +220,15 @@ static int check_entry(vstate *s, struct archive_entry *e, orb_error **err)
         return 0;
     if (strcmp(clean, "rootfs") == 0) {
         s->has_rootfs = true;
-        if (type != AE_IFDIR)
+        if (type != AE_IFDIR) {
             orb_problem_add(s->problems, "rootfs: must be a directory");
+            return 0;
+        }
     }
-    return is_manifest ? take_manifest(s, e, err) : 0;
+    int rc = is_manifest ? take_manifest(s, e, err) : 1;
+    if (rc > 0 && ret_clean)
+        *ret_clean = TAKE_PTR(clean);
+    return rc;
 }
 
 static void check_manifest(vstate *s)
@@ -237,31 +248,62 @@ static void check_manifest(vstate *s)
     orb_problems_clear(&parsed);
 }
 
+aci_validator *aci_validator_new(orb_aci_reader *r, const char *image, orb_problems *problems)
+{
+    vstate *s = xcalloc(1, sizeof(*s));
+    *s = (vstate){.r = r, .image = image, .problems = problems};
+    return s;
+}
+
+int aci_validator_entry(aci_validator *v, struct archive_entry *e, char **ret_clean,
+                        orb_error **err)
+{
+    return check_entry(v, e, ret_clean, err);
+}
+
+void aci_validator_end(aci_validator *v)
+{
+    if (!v->has_rootfs)
+        orb_problem_add(v->problems, "no rootfs directory entry");
+    check_manifest(v);
+}
+
+const char *aci_validator_manifest(const aci_validator *v, size_t *ret_len)
+{
+    *ret_len = v->manifest_len;
+    return v->manifest;
+}
+
+void aci_validator_free(aci_validator *v)
+{
+    if (!v)
+        return;
+    aci_tree_clear(&v->tree);
+    free(v->manifest);
+    if (v->manifest_entry)
+        archive_entry_free(v->manifest_entry);
+    free(v);
+}
+
 int aci_validate_reader(orb_aci_reader *r, const char *image, orb_problems *problems,
                         struct archive_entry **ret_manifest, orb_error **err)
 {
-    vstate s = {.r = r, .image = image, .problems = problems};
+    vstate *s = aci_validator_new(r, image, problems);
     size_t before = problems->n;
     struct archive_entry *e;
     int rc;
     while ((rc = orb_aci_reader_next(r, &e, err)) > 0)
-        if (check_entry(&s, e, err) < 0) {
+        if (check_entry(s, e, NULL, err) < 0) {
             rc = -1;
             break;
         }
     if (rc == 0)
         rc = orb_aci_reader_finish(r, NULL, err);
-    if (rc == 0) {
-        if (!s.has_rootfs)
-            orb_problem_add(problems, "no rootfs directory entry");
-        check_manifest(&s);
-    }
-    aci_tree_clear(&s.tree);
-    free(s.manifest);
+    if (rc == 0)
+        aci_validator_end(s);
     if (rc == 0 && problems->n == before && ret_manifest)
-        *ret_manifest = TAKE_PTR(s.manifest_entry);
-    if (s.manifest_entry)
-        archive_entry_free(s.manifest_entry);
+        *ret_manifest = TAKE_PTR(s->manifest_entry);
+    aci_validator_free(s);
     if (rc < 0)
         return -1;
     return problems->n > before ? -1 : 0;

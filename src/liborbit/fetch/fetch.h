@@ -10,10 +10,10 @@
 #include "util/progress.h"
 
 typedef struct orb_fetch_options {
-    const char *tmp_dir;       /* where downloads are written (same fs as the store) */
+    const char *tmp_dir;       /* where downloads go (same fs as the store); NULL: $TMPDIR|/tmp */
     const char *if_none_match; /* an ETag from the cache, or NULL */
     uint64_t max_size;         /* refuse bodies larger than this; 0 = no limit */
-    int retries;               /* extra attempts after a dropped connection (default 3) */
+    int retries;               /* extra attempts after a dropped body: 0 = 3, < 0 = none */
     bool allow_http;           /* plain http:// allowed (--insecure-options=http) */
     bool insecure_tls;         /* skip certificate checks (--insecure-options=tls) */
     const char *ca_file;       /* CA bundle; NULL = $CURL_CA_BUNDLE or the system's */
@@ -21,15 +21,15 @@ typedef struct orb_fetch_options {
 } orb_fetch_options;
 
 typedef struct orb_download {
-    char *url;           /* the URL finally fetched (after redirects) */
-    char *path;          /* the body in a file under tmp_dir; NULL if not_modified or absent */
-    bool not_modified;   /* 304: the cached copy (if_none_match) is current */
-    bool not_found;      /* 404/410 on an optional fetch */
-    bool accepted;       /* 202 on an optional fetch: try again later */
-    int status;          /* final HTTP status */
-    char *etag;          /* NULL when none */
-    int64_t max_age;     /* Cache-Control max-age seconds; 0 no-cache/no-store; -1 none */
-    uint64_t size;       /* bytes in path */
+    char *url;         /* the URL finally fetched (after redirects) */
+    char *path;        /* the body in a file under tmp_dir; NULL if not_modified or absent */
+    bool not_modified; /* 304: the cached copy (if_none_match) is current */
+    bool not_found;    /* 404/410 on an optional fetch */
+    bool accepted;     /* 202 on an optional fetch: try again later */
+    int status;        /* final HTTP status */
+    char *etag;        /* NULL when none */
+    int64_t max_age;   /* Cache-Control max-age seconds; 0 no-cache/no-store; -1 none */
+    uint64_t size;     /* bytes in path */
 } orb_download;
 
 /* Fetches url into a new file under o->tmp_dir. http(s) errors name the URL
@@ -37,7 +37,9 @@ typedef struct orb_download {
  * max_size or longer than its Content-Length is refused; a connection dropped
  * mid-way is resumed with Range (If-Range on the ETag) up to o->retries times.
  * Only http:// and https:// are fetched here: local files (paths, file://)
- * are read in place by their callers. */
+ * are read in place by their callers. Redirects are followed (10 at most,
+ * never from https to http unless allow_http). On failure *ret is cleared and
+ * no file is left behind. The request carries "Connection: close". */
 int orb_fetch(const char *url, const orb_fetch_options *o, orb_download *ret, orb_error **err);
 /* The same, but 404/410 and 202 are not errors: they set not_found/accepted. */
 int orb_fetch_optional(const char *url, const orb_fetch_options *o, orb_download *ret,

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "aci/aci.h"
 #include "schema/manifest.h"
@@ -23,6 +24,11 @@ typedef struct orb_render_source {
     char *(*tree)(void *ctx, const char *id);
     void *ctx;
 } orb_render_source;
+
+/* Bounds on what one render may pull in (a hostile manifest could otherwise
+ * make the list grow exponentially through shared dependencies). */
+#define ORB_RENDER_MAX_IMAGES 256
+#define ORB_RENDER_MAX_DEPTH  64
 
 typedef struct orb_render_image {
     char id[ORB_IMAGE_ID_LEN + 1];
@@ -46,12 +52,21 @@ char *orb_render_id(const orb_render_image *l, size_t n);
  * the rendered tree and no copy is needed. */
 bool orb_render_is_trivial(const orb_render_image *l, size_t n);
 
+/* The index of the image whose pathWhitelist filters every entry of image
+ * pos ("upper whitelist"), or -1 when none: among the true ancestors of pos
+ * (found walking back through the pre-order list), the one nearest the top
+ * with a non-empty whitelist. The top image gets none. */
+ssize_t orb_render_upper_whitelist(const orb_render_image *l, size_t n, size_t pos);
+
 typedef enum orb_render_mode {
     ORB_RENDER_LINK, /* hard links into the source trees (store-internal, read-only use) */
     ORB_RENDER_COPY, /* independent copies (for users' directories) */
 } orb_render_mode;
 
 /* Lays down the rendered rootfs into dest_dir/rootfs (dest_dir must exist
- * and be empty). Directories get the metadata of the winning image. */
+ * and be empty). Directories get the metadata of the winning image; parents
+ * of chosen entries that no image provides (a whitelist can drop them) are
+ * created 0755. Symlinks in the trees are never followed. In COPY mode,
+ * device nodes are recreated only when running as root (skipped otherwise). */
 int orb_render_into(const orb_render_source *src, const orb_render_image *l, size_t n,
                     const char *dest_dir, orb_render_mode mode, orb_error **err);

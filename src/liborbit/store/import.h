@@ -16,6 +16,8 @@ typedef struct orb_import_options {
     const char *expected_id;            /* NULL, or the ID the image must have */
     const char *expected_name;          /* NULL, or the name its manifest must have */
     const orb_kv_list *expected_labels; /* NULL, or labels the manifest must match */
+    bool has_expected_size;             /* a dependency's `size`: the uncompressed */
+    uint64_t expected_size;             /* tar must have exactly this many bytes */
     uint64_t max_size;                  /* uncompressed bytes; 0 = orb_import_default_max_size */
     const char *source;                 /* recorded in the index (URL or path) */
     const char *signature_path;         /* a detached signature stored beside it, or NULL */
@@ -24,8 +26,8 @@ typedef struct orb_import_options {
     const orb_progress *progress;
 } orb_import_options;
 
-/* Imports the ACI at path; ret_id gets its image ID. When the image is
- * already stored, nothing is written and 0 is returned as for a new import.
+/* Imports the ACI at path; ret_id gets its image ID. Returns 1 when the image
+ * was added, 0 when it was already stored (nothing is written), -1 on error.
  * Errors name the image and the reason; the store is left as it was. */
 int orb_store_import(orb_store *s, const char *path, const orb_import_options *o,
                      char ret_id[ORB_IMAGE_ID_LEN + 1], orb_error **err);

@@ -34,8 +34,13 @@
 
 typedef struct orb_store orb_store;
 
-/* Creates the layout when missing, opens and migrates the index, and removes
- * leftovers of interrupted work in tmp/ (those not locked by a live process). */
+/* Creates the layout when missing, opens and migrates the index (refusing,
+ * EPROTO, an index written by a newer orbit), and removes leftovers of
+ * interrupted work in tmp/: entries no live process holds an flock on, and
+ * older than a minute (that closes the window between creating an entry and
+ * locking it). Cheap: blobs/ and trees/ are never scanned here. Whoever
+ * writes a file or directory of its own under tmp/ should hold an flock on
+ * it while working; orb_store_mkdtemp() does that for its directories. */
 int orb_store_open(const char *data_dir, orb_store **ret, orb_error **err);
 void orb_store_close(orb_store *s);
 void orb_store_closep(orb_store **s);
@@ -46,7 +51,10 @@ char *orb_store_blob_path(const orb_store *s, const char *id);
 char *orb_store_signature_path(const orb_store *s, const char *id);
 char *orb_store_tree_path(const orb_store *s, const char *id); /* contains manifest, rootfs/ */
 char *orb_store_render_path(const orb_store *s, const char *render_id);
-/* A new private directory under images/tmp/ (same filesystem as the store). */
+/* A new private directory under images/tmp/ (same filesystem as the store).
+ * The store keeps it flock-ed, so other processes' cleanup leaves it alone,
+ * until it is removed or renamed away (noticed at the next mkdtemp or
+ * commit) or the store is closed. */
 int orb_store_mkdtemp(orb_store *s, const char *prefix, char **ret_path, orb_error **err);
 
 typedef struct orb_image_record {
@@ -57,10 +65,10 @@ typedef struct orb_image_record {
     uint64_t blob_size;          /* bytes of the stored file */
     uint64_t tar_size;           /* bytes of the uncompressed tar */
     uint64_t tree_size;          /* bytes of the extracted tree */
-    int64_t import_time;         /* unix time, microseconds */
-    int64_t last_used;           /* unix time, microseconds */
-    bool has_signature;
-    char *source; /* URL or path it came from; NULL when unknown */
+    int64_t import_time;         /* unix time, microseconds; 0 = now at commit */
+    int64_t last_used;           /* unix time, microseconds; 0 = now at commit */
+    bool has_signature;          /* set by commit from whether tmp_sig was given */
+    char *source;                /* URL or path it came from; NULL when unknown */
 } orb_image_record;
 
 void orb_image_record_clear(orb_image_record *r);
@@ -75,8 +83,11 @@ void orb_image_records_free(orb_image_record *r, size_t n);
  * prefix of one ("sha512-1a2b"), or a name with optional labels
  * ("example.com/app:1.0", "example.com/app,os=linux"). Names match by the
  * spec's label rule (every label asked for must be equal); among several
- * matches the newest import wins. Not found is ENOENT; an ambiguous prefix is
- * EINVAL with every candidate listed in the message. */
+ * matches the newest import wins. An ID prefix must start with "sha512-" and
+ * have 1 to 128 hex digits (any case): a bare hex string is read as a name,
+ * since names may look like hex. Not found is ENOENT ("no image REF in the
+ * store"); an ambiguous prefix is EINVAL naming up to 10 candidates,
+ * shortened ("image ID prefix sha512-ab is ambiguous: sha512-ab12…, …"). */
 int orb_store_resolve(orb_store *s, const char *ref, char ret_id[ORB_IMAGE_ID_LEN + 1],
                       orb_error **err);
 /* By name and labels only; 1 when found, 0 when not. */
@@ -87,12 +98,15 @@ int orb_store_find(orb_store *s, const char *name, const orb_kv_list *labels,
  * already stored (another process won the race) the temporaries are removed
  * and 0 is returned; else tree, signature and blob are synced and renamed
  * into place, then the row is inserted, and 1 is returned. tmp_sig may be
- * NULL. The temporaries must live under images/tmp/. */
+ * NULL. The temporaries must live under images/tmp/. The contents are not
+ * checked: that is the importer's job. A trees/<id> left by a crash (no row)
+ * is replaced. */
 int orb_store_commit_image(orb_store *s, const orb_image_record *rec, const char *tmp_blob,
                            const char *tmp_sig, const char *tmp_tree, orb_error **err);
-int orb_store_touch(orb_store *s, const char *id, orb_error **err); /* last_used = now */
+/* last_used = now; ENOENT when not stored. */
+int orb_store_touch(orb_store *s, const char *id, orb_error **err);
 
-/* The HTTP cache, per URL. */
+/* The HTTP cache, per URL; put replaces. A remote's row goes with its image. */
 typedef struct orb_remote {
     char *url;
     char id[ORB_IMAGE_ID_LEN + 1];
@@ -122,25 +136,35 @@ int orb_store_commit_render(orb_store *s, const orb_render_record *rec, const ch
                             orb_error **err);
 void orb_render_record_clear(orb_render_record *r);
 
-/* Pods that use an image: through a render of it or one that includes it.
- * Returns their UUIDs (NULL-terminated, possibly empty). */
+/* Pods that use an image: through a render of it or one that includes it,
+ * or its tree directly (a trivial render: the line is the image ID), as
+ * listed in <data_dir>/pods/<state>/<uuid>/trees. Returns their UUIDs
+ * (NULL-terminated, possibly empty). */
 int orb_store_image_users(orb_store *s, const char *id, char ***ret_uuids, orb_error **err);
 
 /* Removes an image: refused (EBUSY, naming the pod UUIDs) while a pod uses
- * it. The row goes first, then renders including it, the tree and the blob. */
+ * it; ENOENT when not stored. The row goes first (with its renders' rows and
+ * remotes, in one transaction), then renders' directories, the tree, the
+ * signature and the blob, each renamed into tmp/ before it is deleted.
+ * Takes the store lock exclusively: do not call it while holding that lock. */
 int orb_store_remove(orb_store *s, const char *id, orb_error **err);
 
 typedef struct orb_gc_report {
-    size_t renders_removed, images_removed, leftovers_removed;
-    uint64_t bytes_freed;
+    size_t renders_removed, images_removed;
+    size_t leftovers_removed; /* entries of rendered/, trees/, blobs/ without a row, and tmp/ */
+    uint64_t bytes_freed;     /* rows' sizes, plus leftover regular files */
 } orb_gc_report;
 
-/* Removes renders no pod uses, then images not used for grace_us (unless a
- * pod uses them), then files without an index row. */
+/* Under the exclusive store lock: removes renders no pod uses, then images
+ * not used for grace_us (unless a pod uses them), then files without an
+ * index row and stale tmp/ entries. report may be NULL. Takes the store
+ * lock exclusively: do not call it while holding that lock. */
 int orb_store_gc(orb_store *s, int64_t grace_us, orb_gc_report *report, orb_error **err);
 
-/* Re-hashes the blob against the image ID and checks the tree is complete;
- * damage is recorded in problems (0 when intact, -1 when damaged). */
+/* Re-hashes the blob against the image ID, checks its size against the row
+ * and that the tree has manifest and rootfs/; each damage is recorded in
+ * problems ("blob: hash sha512-… does not match the image ID") and gives -1
+ * with *err unset. A missing image (ENOENT) sets *err. */
 int orb_store_verify(orb_store *s, const char *id, orb_problems *problems, orb_error **err);
 
 /* Store-wide lock: shared while preparing a pod (trees must not vanish),

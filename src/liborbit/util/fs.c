@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util/fs_remove.h"
 #include "util/mem.h"
 
 int orb_write_all(int fd, const void *buf, size_t len)
@@ -147,4 +148,35 @@ void orb_output_discard(orb_output *out)
     }
     free(out->path);
     out->path = NULL;
+}
+
+int orb_output_dir_open(const char *dest, bool overwrite, char **ret_tmp, orb_error **err)
+{
+    struct stat st;
+    if (!overwrite && lstat(dest, &st) == 0)
+        return orb_err(err, EEXIST, "%s: already exists (use --overwrite to replace it)", dest);
+    _cleanup_free_ char *dir = dir_of(dest);
+    _cleanup_free_ char *copy = xstrdup(dest);
+    char *tmp = xasprintf("%s/.%s.tmp-XXXXXX", dir, basename(copy));
+    if (!mkdtemp(tmp)) {
+        int e = errno;
+        free(tmp);
+        return orb_err_sys(err, e, "create a directory beside %s", dest);
+    }
+    *ret_tmp = tmp;
+    return 0;
+}
+
+int orb_output_dir_commit(const char *tmp, const char *dest, bool overwrite, orb_error **err)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EEXIST || !overwrite)
+        return errno == EEXIST ? orb_err(err, EEXIST,
+                                         "%s: already exists (use --overwrite to replace it)", dest)
+                               : orb_err_sys(err, errno, "rename into %s", dest);
+    /* Swap atomically; the old tree is then at tmp and is removed there. */
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_EXCHANGE) < 0)
+        return orb_err_sys(err, errno, "replace %s", dest);
+    return orb_rm_rf(tmp, err);
 }

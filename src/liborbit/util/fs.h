@@ -31,3 +31,9 @@ int orb_output_open(orb_output *out, const char *path, bool overwrite, int mode,
 int orb_output_commit(orb_output *out, orb_error **err);
 /* Removes the temporary file if not committed; safe to call twice. */
 void orb_output_discard(orb_output *out);
+
+/* Output directories, made complete under a temporary name beside the
+ * destination and then renamed into place: a user never sees half a tree. */
+int orb_output_dir_open(const char *dest, bool overwrite, char **ret_tmp, orb_error **err);
+/* Puts tmp in dest's place (the old dest, with overwrite, is removed after). */
+int orb_output_dir_commit(const char *tmp, const char *dest, bool overwrite, orb_error **err);
