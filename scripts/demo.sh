@@ -1,6 +1,7 @@
 #!/bin/sh
-# The demo: an App Container Image built from busybox-static, validated,
-# its manifest and image ID printed. Everything goes under ./demo/.
+# The demo: an App Container Image built from busybox-static, validated, its
+# manifest and image ID printed, then fetched into a local store, listed and
+# rendered. Everything goes under ./demo/.
 set -eu
 
 ORBIT=${1:-build/src/orbit/orbit}
@@ -51,3 +52,13 @@ echo "==> orbit image cat-manifest --pretty-print $DEMO/busybox.aci"
 "$ORBIT" image cat-manifest --pretty-print "$DEMO/busybox.aci"
 echo "==> orbit image id $DEMO/busybox.aci"
 "$ORBIT" image id "$DEMO/busybox.aci"
+
+# The store: a local data directory under the demo, never the system's.
+DATA="$DEMO/data"
+echo "==> orbit --dir=$DATA --insecure-options=image fetch $DEMO/busybox.aci"
+"$ORBIT" --dir="$DATA" --insecure-options=image fetch "$DEMO/busybox.aci"
+echo "==> orbit --dir=$DATA image list"
+"$ORBIT" --dir="$DATA" image list
+echo "==> orbit --dir=$DATA image render --overwrite --rootfs-only example.com/busybox:1.0.0 $DEMO/rendered"
+"$ORBIT" --dir="$DATA" image render --overwrite --rootfs-only example.com/busybox:1.0.0 "$DEMO/rendered"
+ls "$DEMO/rendered/bin" | head -5

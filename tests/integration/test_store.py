@@ -212,3 +212,31 @@ def test_kill_during_fetch_leaves_a_consistent_store(store, orbit, tmp_path):
         assert store.tmp_leftovers() == []
     [image_id] = store.fetch(aci)
     assert "ok" in store.run("image", "verify", image_id).stdout
+
+
+def no_openat2(orbit):
+    build = os.path.dirname(os.path.dirname(os.path.dirname(orbit.path)))
+    return os.path.join(build, "tests", "helpers", "no-openat2")
+
+
+def test_import_without_openat2(store, orbit, tmp_path):
+    """The fallback path resolution, forced by a seccomp filter that makes
+    openat2 fail with ENOSYS, extracts the same tree and refuses the same
+    escapes."""
+    from conftest import craft_tar, good_manifest_bytes
+    helper = no_openat2(orbit)
+    assert os.access(helper, os.X_OK), helper
+    aci = build_image(orbit, tmp_path, "example.com/app",
+                      files={"a/b/c": b"deep\n", "etc/x": b"x\n"})
+    p = orbit.run("--dir", store.path, "--insecure-options=image", "fetch", aci,
+                  prefix=(helper,))
+    [image_id] = p.stdout.split()
+    store.run("image", "extract", "--rootfs-only", image_id, tmp_path / "out")
+    assert (tmp_path / "out" / "a" / "b" / "c").read_text() == "deep\n"
+    bad = craft_tar(str(tmp_path / "bad.aci"), [
+        ("manifest", "file", good_manifest_bytes(name="example.com/bad")), ("rootfs", "dir", None),
+        ("rootfs/x", "symlink", "/tmp"), ("rootfs/x/orbit-escape-fallback", "file", "x")])
+    p = orbit.run("--dir", store.path, "--insecure-options=image", "fetch", bad, check=False,
+                  prefix=(helper,))
+    assert p.returncode != 0 and not os.path.exists("/tmp/orbit-escape-fallback")
+    assert [i["id"] for i in store.images()] == [image_id]
