@@ -163,3 +163,12 @@ def test_dependency_dir(store, orbit, tmp_path):
     assert "--dependency-dir" in p.stderr
     store.fetch("--dependency-dir", str(deps), app)
     assert len(store.images()) == 2
+
+
+def test_dependency_with_another_name_is_refused(store, orbit, served):
+    publish(orbit, served, "example.com/impostor", filename="base.aci")
+    app_url, _ = publish(orbit, served, "example.com/app",
+                         dependencies=[{"imageName": "example.com/base"}])
+    p = store.fails("--insecure-options=" + INSECURE, "fetch", app_url)
+    assert "example.com/impostor" in p.stderr and "example.com/base" in p.stderr
+    assert store.images() == [] and store.tmp_leftovers() == []

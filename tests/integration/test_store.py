@@ -240,3 +240,49 @@ def test_import_without_openat2(store, orbit, tmp_path):
                   prefix=(helper,))
     assert p.returncode != 0 and not os.path.exists("/tmp/orbit-escape-fallback")
     assert [i["id"] for i in store.images()] == [image_id]
+
+
+def test_progress_bar_on_a_terminal_only(store, orbit, tmp_path):
+    import pty
+    aci = build_image(orbit, tmp_path, "example.com/app",
+                      files={f"f{i}": os.urandom(512 * 1024) for i in range(8)})
+    out = store.run("--insecure-options=image", "fetch", aci)
+    assert "\r" not in out.stderr and "MiB" not in out.stderr
+    store.run("image", "rm", "example.com/app")
+    main, secondary = pty.openpty()
+    p = subprocess.run([orbit.path, "--dir", store.path, "--insecure-options=image", "fetch", aci],
+                       stdout=subprocess.PIPE, stderr=secondary, text=True, timeout=60)
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert p.returncode == 0 and p.stdout.startswith("sha512-")
+    assert b"import" in shown and b"/s" in shown, shown
+
+
+@pytest.mark.parametrize("command", ["rm", "gc"])
+def test_kill_during_rm_or_gc_leaves_a_consistent_store(store, orbit, tmp_path, command):
+    aci = build_image(orbit, tmp_path, "example.com/big",
+                      files={f"d{i}/f{j}": b"x" * 1024 for i in range(40) for j in range(50)})
+    for delay in (0.001, 0.01, 0.03):
+        [image_id] = store.fetch(aci)
+        args = ["image", "rm", image_id] if command == "rm" else \
+            ["image", "gc", "--grace-period=0"]
+        p = subprocess.Popen([orbit.path, "--dir", store.path, *args],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        for image in store.images():
+            assert "ok" in store.run("image", "verify", image["id"]).stdout
+        store.run("image", "gc", "--grace-period=0")
+        assert store.images() == []
+        for sub in ("trees", "blobs", "rendered", "tmp"):
+            assert os.listdir(os.path.join(store.path, "images", sub)) == [], sub
