@@ -7,6 +7,7 @@
 
 #include "store/acquire.h"
 #include "store/store.h"
+#include "trust/trust.h"
 #include "util/mem.h"
 
 const char *cli_program_name = "orbit";
@@ -16,9 +17,11 @@ const char *cli_program_name = "orbit";
  * from an unknown one. */
 enum { OPTION_HELP = 999, OPTION_BASE = 1000, GLOBAL_BASE = 2000 };
 
-cli_globals cli_global = {.dir = ORB_DEFAULT_DATA_DIR};
+cli_globals cli_global = {.dir = ORB_DEFAULT_DATA_DIR,
+                          .local_config = ORB_DEFAULT_LOCAL_CONFIG,
+                          .system_config = ORB_DEFAULT_SYSTEM_CONFIG};
 
-enum { GLOBAL_DIR, GLOBAL_INSECURE };
+enum { GLOBAL_DIR, GLOBAL_INSECURE, GLOBAL_LOCAL_CONFIG, GLOBAL_SYSTEM_CONFIG, GLOBAL_TRUST_HTTPS };
 
 /* Accepted before the command name and among any command's options. */
 static const cli_option global_options[] = {
@@ -26,13 +29,29 @@ static const cli_option global_options[] = {
      "data directory (default " ORB_DEFAULT_DATA_DIR ")"},
     {GLOBAL_INSECURE, "insecure-options", CLI_REQUIRED_ARG, "LIST",
      "checks to skip: none, http, tls, image, pubkey, all-fetch, all"},
+    {GLOBAL_LOCAL_CONFIG, "local-config", CLI_REQUIRED_ARG, "DIR",
+     "local configuration: trusted keys, credentials (default " ORB_DEFAULT_LOCAL_CONFIG ")"},
+    {GLOBAL_SYSTEM_CONFIG, "system-config", CLI_REQUIRED_ARG, "DIR",
+     "system configuration, read only (default " ORB_DEFAULT_SYSTEM_CONFIG ")"},
+    {GLOBAL_TRUST_HTTPS, "trust-keys-from-https", CLI_NO_ARG, NULL,
+     "trust keys discovered for an image's name when fetched over verified HTTPS"},
     {0},
 };
 
 static int set_global(int id, const char *value)
 {
-    if (id == GLOBAL_DIR) {
+    switch (id) {
+    case GLOBAL_DIR:
         cli_global.dir = value;
+        return 0;
+    case GLOBAL_LOCAL_CONFIG:
+        cli_global.local_config = value;
+        return 0;
+    case GLOBAL_SYSTEM_CONFIG:
+        cli_global.system_config = value;
+        return 0;
+    case GLOBAL_TRUST_HTTPS:
+        cli_global.trust_keys_from_https = true;
         return 0;
     }
     orb_error *err = NULL;
@@ -263,4 +282,21 @@ int cli_resolve_image(orb_store *s, const char *ref, char ret_id[ORB_IMAGE_ID_LE
     if (orb_store_resolve(s, ref, ret_id, &err) < 0)
         return cli_error(err);
     return EXIT_OK;
+}
+
+orb_keystore cli_keystore(void)
+{
+    return (orb_keystore){.local_dir = (char *)cli_global.local_config,
+                          .system_dir = (char *)cli_global.system_config};
+}
+
+void cli_notice_insecure(unsigned insecure)
+{
+    if (insecure & ORB_INSECURE_TLS)
+        fprintf(stderr, "%s: warning: TLS certificates are not checked (--insecure-options=tls)\n",
+                cli_program_name);
+    if (insecure & ORB_INSECURE_PUBKEY)
+        fprintf(stderr,
+                "%s: warning: keys are accepted without verification (--insecure-options=pubkey)\n",
+                cli_program_name);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "trust/trust.h"
 #include "util/error.h"
 
 /* Exit codes shared by every command. */
@@ -60,8 +61,11 @@ int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Options every command accepts (before or after the command name). */
 typedef struct cli_globals {
-    const char *dir;   /* --dir: the data directory */
-    unsigned insecure; /* --insecure-options: ORB_INSECURE_* bits */
+    const char *dir;            /* --dir: the data directory */
+    unsigned insecure;          /* --insecure-options: ORB_INSECURE_* bits */
+    const char *local_config;   /* --local-config */
+    const char *system_config;  /* --system-config */
+    bool trust_keys_from_https; /* --trust-keys-from-https */
 } cli_globals;
 
 extern cli_globals cli_global;
@@ -80,6 +84,13 @@ int cli_open_store(struct orb_store **ret);
  * reports it and returns EXIT_FAIL. */
 int cli_resolve_image(struct orb_store *s, const char *ref, char ret_id[136]);
 
+struct orb_keystore;
+/* The keystore of --local-config and --system-config. */
+struct orb_keystore cli_keystore(void);
+/* Says on stderr which global insecure options are in effect (those that
+ * are not said where they happen). */
+void cli_notice_insecure(unsigned insecure);
+
 /* The program's name as invoked (for "rkt" compatibility and messages). */
 extern const char *cli_program_name;
 
@@ -89,6 +100,7 @@ extern const cli_command cmd_image_build, cmd_image_validate, cmd_image_cat_mani
     cmd_image_patch_manifest;
 extern const cli_command cmd_fetch, cmd_image_list, cmd_image_rm, cmd_image_gc, cmd_image_export,
     cmd_image_extract, cmd_image_render, cmd_image_verify;
+extern const cli_command cmd_discover, cmd_trust;
 
 /* All commands, in help order, NULL-terminated. */
 extern const cli_command *const cli_commands[];

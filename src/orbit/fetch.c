@@ -2,8 +2,10 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "fetch/auth.h"
 #include "progress.h"
 #include "store/acquire.h"
+#include "trust/trust.h"
 #include "util/mem.h"
 #include "util/strv.h"
 
@@ -60,15 +62,27 @@ static int run(const cli_command *self, int argc, char **argv)
     _cleanup_(orb_store_closep) orb_store *store = NULL;
     if (cli_open_store(&store) != EXIT_OK)
         return EXIT_FAIL;
+    orb_keystore keystore = cli_keystore();
+    orb_auth auth = {0};
+    orb_error *err = NULL;
+    if (orb_auth_load(cli_global.local_config, cli_global.system_config, &auth, &err) < 0) {
+        strv_free(a.dependency_dirs);
+        return cli_error(err);
+    }
     cli_progress progress;
     cli_progress_init(&progress);
     a.o.progress = &progress.hooks;
     a.o.insecure = cli_global.insecure;
     a.o.dependency_dirs = a.dependency_dirs;
+    a.o.keystore = &keystore;
+    a.o.trust_keys_from_https = cli_global.trust_keys_from_https;
+    a.o.auth = &auth;
+    a.o.config_dir = cli_global.local_config;
+    cli_notice_insecure(cli_global.insecure);
     int status = EXIT_OK;
     for (int i = first; i < argc; i++) {
         char id[ORB_IMAGE_ID_LEN + 1];
-        orb_error *err = NULL;
+        err = NULL;
         int r = orb_acquire(store, argv[i], &a.o, id, &err);
         cli_progress_done(&progress);
         if (r < 0)
@@ -77,6 +91,7 @@ static int run(const cli_command *self, int argc, char **argv)
             printf("%s\n", id);
     }
     strv_free(a.dependency_dirs);
+    orb_auth_clear(&auth);
     return status;
 }
 
@@ -84,13 +99,16 @@ const cli_command cmd_fetch = {
     .name = "fetch",
     .args = "[OPTIONS] SOURCE...",
     .summary = "Fetch images into the store and print their IDs",
-    .description =
-        "SOURCE is the path or file:// URL of an ACI, an http(s):// URL of one, or an\n"
-        "image ID or name already in the store. The signature X.aci.asc is looked for\n"
-        "beside the image; unsigned or unverified images need --insecure-options=image.\n"
-        "Dependencies are found in the store, else fetched from beside the image or\n"
-        "from a --dependency-dir, named <name>-<version>-<os>-<arch>.aci,\n"
-        "<name>-<version>.aci or <name>.aci (<name>: the last part of the image name).",
+    .description = "SOURCE is the path or file:// URL of an ACI, an http(s):// URL of one, an\n"
+                   "image ID, or a name with labels (example.com/app:1.0,channel=beta), found in\n"
+                   "the store or by meta discovery over HTTPS (os and arch default to the host's,\n"
+                   "version to latest). The signature (X.aci.asc beside the image, or the one\n"
+                   "discovery names) must verify with a key trusted for the image's name (see\n"
+                   "`orbit trust`) unless --insecure-options=image. Credentials for servers are\n"
+                   "read from auth.d/*.json in the config dirs.\n"
+                   "Dependencies are found in the store, else fetched from beside the image or\n"
+                   "from a --dependency-dir, named <name>-<version>-<os>-<arch>.aci,\n"
+                   "<name>-<version>.aci or <name>.aci (<name>: the last part of the image name).",
     .options = options,
     .run = run,
 };

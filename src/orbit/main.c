@@ -8,6 +8,8 @@
 
 const cli_command *const cli_commands[] = {
     &cmd_fetch,
+    &cmd_discover,
+    &cmd_trust,
     &cmd_image_list,
     &cmd_image_rm,
     &cmd_image_gc,

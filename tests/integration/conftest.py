@@ -206,3 +206,67 @@ class Store:
 @pytest.fixture
 def store(orbit, tmp_path):
     return Store(orbit, tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def test_ca(tmp_path_factory):
+    from sites import CertificateAuthority
+    return CertificateAuthority(str(tmp_path_factory.mktemp("ca")))
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory):
+    from sites import Keys
+    k = Keys(str(tmp_path_factory.mktemp("gnupg")))
+    k.make("Orbit Test")
+    k.make("Other Signer")
+    yield k
+    k.close()
+
+
+@pytest.fixture
+def web(tmp_path, test_ca):
+    """HTTPS (443) and HTTP (80) sites for real names in a private network
+    namespace; yields (site, network)."""
+    from httpd_fixture import serve
+    from sites import Network, Site
+    net = Network()
+    root = tmp_path / "www"
+    root.mkdir()
+    try:
+        with serve(root, tls=test_ca.server, port=443, prefix=net.prefix), \
+                serve(root, port=80, prefix=net.prefix):
+            yield Site(str(root)), net
+    finally:
+        net.close()
+
+
+class NetStore(Store):
+    """A store whose commands run inside the test network, trusting the test
+    CA, with their own local and system config dirs."""
+
+    def __init__(self, orbit, path, net, ca, config):
+        super().__init__(orbit, path)
+        self.net = net
+        self.config = str(config)
+        self.system = str(config) + "-system"
+        os.makedirs(self.config, exist_ok=True)
+        os.makedirs(self.system, exist_ok=True)
+        self.env = dict(os.environ, CURL_CA_BUNDLE=ca.cert)
+
+    def run(self, *args, **kw):
+        kw.setdefault("env", self.env)
+        return self.orbit.run("--dir", self.path, "--local-config", self.config,
+                              "--system-config", self.system, *args, prefix=self.net.prefix, **kw)
+
+    def fails(self, *args, **kw):
+        p = self.run(*args, check=False, **kw)
+        assert p.returncode != 0, f"orbit {args} unexpectedly succeeded: {p.stdout}"
+        assert p.stderr.strip()
+        return p
+
+
+@pytest.fixture
+def net_store(orbit, tmp_path, web, test_ca):
+    site, net = web
+    return NetStore(orbit, tmp_path / "data", net, test_ca, tmp_path / "etc-orbit")

@@ -9,14 +9,20 @@ Sidecar keys (all optional; any other key is sent as an extra header):
                     then normal
   redirect          answer 302 to this location
   basic_auth        "user:pass" required (401 with WWW-Authenticate otherwise)
+  bearer            "token" required as "Authorization: Bearer token" (401
+                    otherwise); with basic_auth, either is accepted
   drop_after        send the headers with the full Content-Length, then close
                     after this many body bytes (first request only unless
                     drop_every_time is true)
   extra_bytes       send this many bytes past Content-Length, then close
   slow              seconds to wait per 64 KiB of body
 
+A request with the query ac-discovery=1 for /PATH is answered with the file
+PATH.discovery.html (for the host root, .discovery.html).
+
 Prints "PORT <n>" on stdout at startup; every request is appended to
-<dir>/.requests.log as one JSON object per line. Stops cleanly on SIGTERM.
+<dir>/.requests.log as one JSON object per line, with the request's Range,
+If-None-Match, If-Range, Authorization and User-Agent headers. Stops cleanly on SIGTERM.
 """
 import argparse
 import base64
@@ -33,7 +39,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-CONTROL_KEYS = {"status", "status_sequence", "redirect", "basic_auth", "drop_after",
+CONTROL_KEYS = {"status", "status_sequence", "redirect", "basic_auth", "bearer", "drop_after",
                 "drop_every_time", "extra_bytes", "slow"}
 LOGGED_HEADERS = ("Range", "If-None-Match", "If-Range", "Authorization", "User-Agent")
 CHUNK = 65536
@@ -79,7 +85,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_request(self, head):
         state = self.server.state
-        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        url = urllib.parse.urlsplit(self.path)
+        path = urllib.parse.unquote(url.path)
+        if "ac-discovery=1" in url.query.split("&"):
+            # the discovery page of a name: <path>.discovery.html (the host
+            # root's is /.discovery.html)
+            path = path.rstrip("/") + (".discovery.html" if path.strip("/") else "/.discovery.html")
         state.log({"method": self.command, "path": path,
                    "headers": {h: self.headers[h] for h in LOGGED_HEADERS if h in self.headers}})
         n = state.count(path)
@@ -89,8 +100,9 @@ class Handler(BaseHTTPRequestHandler):
         side = self.sidecar(fs_path)
         if side is None:
             return self.send_simple(500, b"bad sidecar\n")
-        if "basic_auth" in side and not self.authorized(side["basic_auth"]):
-            return self.send_simple(401, extra={"WWW-Authenticate": 'Basic realm="orbit-test"'})
+        if ("basic_auth" in side or "bearer" in side) and not self.authorized(side):
+            scheme = "Basic" if "basic_auth" in side else "Bearer"
+            return self.send_simple(401, extra={"WWW-Authenticate": f'{scheme} realm="orbit-test"'})
         seq = side.get("status_sequence", [])
         if n <= len(seq) and seq[n - 1] != 200:
             return self.send_simple(seq[n - 1])
@@ -112,9 +124,13 @@ class Handler(BaseHTTPRequestHandler):
             return None
         return side if isinstance(side, dict) else None
 
-    def authorized(self, userpass):
-        want = "Basic " + base64.b64encode(userpass.encode()).decode()
-        return self.headers.get("Authorization") == want
+    def authorized(self, side):
+        wants = []
+        if "basic_auth" in side:
+            wants.append("Basic " + base64.b64encode(side["basic_auth"].encode()).decode())
+        if "bearer" in side:
+            wants.append("Bearer " + side["bearer"])
+        return self.headers.get("Authorization") in wants
 
     def extra_headers(self, side):
         return {k: str(v) for k, v in side.items() if k not in CONTROL_KEYS}

@@ -46,9 +46,11 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(directory, tls=None):
-    """tls: None for plain HTTP, or a (certfile, keyfile) pair."""
-    cmd = [sys.executable, HTTPD, str(directory)]
+def serve(directory, tls=None, port=0, prefix=()):
+    """tls: None for plain HTTP, or a (certfile, keyfile) pair. port: 0 for
+    one the OS picks. prefix: a command to run the server under (e.g.
+    `ip netns exec NS`)."""
+    cmd = [*prefix, sys.executable, HTTPD, str(directory), "--port", str(port)]
     if tls:
         cmd += ["--cert", str(tls[0]), "--key", str(tls[1])]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)

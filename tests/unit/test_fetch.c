@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "fetch/auth.h"
 #include "fetch/fetch.h"
 #include "fetch/http_internal.h"
 #include "util/fs.h"
@@ -179,6 +180,9 @@ static void test_url_sibling(void **state)
 static char *serve_dir;
 static pid_t server_pid = -1;
 static int server_port;
+static char *other_dir; /* a second plain server: "another host" for redirects */
+static pid_t other_pid = -1;
+static int other_port;
 static pid_t tls_pid = -1;
 static int tls_port;
 static char *cert_path, *key_path;
@@ -233,29 +237,32 @@ static void populate(void)
     write_text("loop.headers", "{\"redirect\": \"/loop\"}");
     write_text("auth.txt", "secret\n");
     write_text("auth.txt.headers", "{\"basic_auth\": \"user:pass\"}");
+    write_text("bearer.txt", "token body\n");
+    write_text("bearer.txt.headers", "{\"bearer\": \"s3cret-token\"}");
+    write_text("authredir.headers", "{\"basic_auth\": \"user:pass\", \"redirect\": \"/auth.txt\"}");
 }
 
-static void exec_server(int out_fd, bool tls)
+static void exec_server(int out_fd, const char *dir, bool tls)
 {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     dup2(out_fd, STDOUT_FILENO);
     if (tls)
-        execl("/usr/bin/python3", "python3", HTTPD, serve_dir, "--cert", cert_path, "--key",
-              key_path, (char *)NULL);
+        execl("/usr/bin/python3", "python3", HTTPD, dir, "--cert", cert_path, "--key", key_path,
+              (char *)NULL);
     else
-        execl("/usr/bin/python3", "python3", HTTPD, serve_dir, (char *)NULL);
+        execl("/usr/bin/python3", "python3", HTTPD, dir, (char *)NULL);
     _exit(127);
 }
 
-/* Starts httpd.py on serve_dir; returns its port, or -1. */
-static int spawn_server(bool tls, pid_t *pid)
+/* Starts httpd.py on dir; returns its port, or -1. */
+static int spawn_server(const char *dir, bool tls, pid_t *pid)
 {
     int p[2], port = -1;
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
     *pid = fork();
     if (*pid == 0)
-        exec_server(p[1], tls);
+        exec_server(p[1], dir, tls);
     close(p[1]);
     FILE *f = fdopen(p[0], "r");
     char line[64] = "";
@@ -286,16 +293,29 @@ static int start_server(void **state)
     char tmpl[] = "/tmp/orbit-test-fetch-XXXXXX";
     serve_dir = xstrdup(mkdtemp(tmpl));
     populate();
-    server_port = spawn_server(false, &server_pid);
+    char other_tmpl[] = "/tmp/orbit-test-fetch-other-XXXXXX";
+    other_dir = xstrdup(mkdtemp(other_tmpl));
+    server_port = spawn_server(serve_dir, false, &server_pid);
     if (server_port >= 0 && make_cert() == 0)
-        tls_port = spawn_server(true, &tls_pid);
-    if (server_port < 0 || tls_port <= 0) {
+        tls_port = spawn_server(serve_dir, true, &tls_pid);
+    if (tls_port > 0)
+        other_port = spawn_server(other_dir, false, &other_pid);
+    if (server_port < 0 || tls_port <= 0 || other_port <= 0) {
         stop_server(state); /* cmocka skips the teardown of a failed setup */
         return -1;
     }
     _cleanup_free_ char *side =
         xasprintf("{\"redirect\": \"http://127.0.0.1:%d/plain.txt\"}", server_port);
     write_text("tohttp.headers", side);
+    _cleanup_free_ char *away =
+        xasprintf("{\"redirect\": \"http://127.0.0.1:%d/plain.txt\"}", other_port);
+    write_text("away.headers", away);
+    _cleanup_free_ char *other_plain = xasprintf("%s/plain.txt", other_dir);
+    FILE *f = fopen(other_plain, "we");
+    if (!f)
+        return -1;
+    fputs("other body\n", f);
+    fclose(f);
     return 0;
 }
 
@@ -310,7 +330,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 static int stop_server(void **state)
 {
     (void)state;
-    pid_t *pids[] = {&server_pid, &tls_pid};
+    pid_t *pids[] = {&server_pid, &tls_pid, &other_pid};
     for (size_t i = 0; i < ARRAY_SIZE(pids); i++) {
         if (*pids[i] > 0) {
             kill(*pids[i], SIGTERM);
@@ -325,6 +345,10 @@ static int stop_server(void **state)
         nftw(serve_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(serve_dir);
     serve_dir = NULL;
+    if (other_dir)
+        nftw(other_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(other_dir);
+    other_dir = NULL;
     return 0;
 }
 
@@ -770,6 +794,309 @@ static void test_tls_redirect_to_http_refused(void **state)
     orb_download_clear(&d);
 }
 
+/* ---- credentials ---------------------------------------------------------- */
+
+/* Loads one auth.d file with the given JSON (the directory is removed again:
+ * the entries keep their source path for messages). */
+static void load_auth(orb_auth *a, const char *json)
+{
+    char tmpl[] = "/tmp/orbit-test-fetch-auth-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    _cleanup_free_ char *sub = xasprintf("%s/auth.d", tmpl);
+    _cleanup_free_ char *file = xasprintf("%s/auth.d/creds.json", tmpl);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(orb_write_all(fd, json, strlen(json)), 0);
+    close(fd);
+    _cleanup_error_ orb_error *err = NULL;
+    int r = orb_auth_load(tmpl, NULL, a, &err);
+    nftw(tmpl, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    assert_int_equal(r, 0);
+}
+
+static void load_basic(orb_auth *a, const char *domain, const char *userpass)
+{
+    const char *colon = strchr(userpass, ':');
+    _cleanup_free_ char *json = xasprintf(
+        "{\"rktKind\": \"auth\", \"rktVersion\": \"v1\", \"domains\": [\"%s\"], \"type\": "
+        "\"basic\", \"credentials\": {\"user\": \"%.*s\", \"password\": \"%s\"}}",
+        domain, (int)(colon - userpass), userpass, colon + 1);
+    load_auth(a, json);
+}
+
+static void clear_log(const char *dir)
+{
+    _cleanup_free_ char *path = xasprintf("%s/.requests.log", dir);
+    unlink(path);
+}
+
+static char *log_of(const char *dir)
+{
+    _cleanup_free_ char *path = xasprintf("%s/.requests.log", dir);
+    char *buf = NULL;
+    size_t len;
+    if (orb_read_file(path, 1 << 20, &buf, &len, NULL) < 0)
+        return xstrdup("");
+    return buf;
+}
+
+#define BASIC_USER_PASS "\"Authorization\": \"Basic dXNlcjpwYXNz\""
+
+static void test_auth_basic_accepted(void **state)
+{
+    (void)state;
+    orb_auth a;
+    _cleanup_free_ char *domain = xasprintf("127.0.0.1:%d", server_port);
+    load_basic(&a, domain, "user:pass");
+    clear_log(serve_dir);
+    _cleanup_free_ char *url = url_of("auth.txt");
+    orb_fetch_options o = opts();
+    o.auth = &a;
+    orb_download d;
+    _cleanup_error_ orb_error *err = NULL;
+    assert_int_equal(orb_fetch(url, &o, &d, &err), 0);
+    assert_file_equals(d.path, "secret\n", 7);
+    orb_download_clear(&d);
+    _cleanup_free_ char *log = log_of(serve_dir);
+    assert_non_null(strstr(log, BASIC_USER_PASS));
+    orb_auth_clear(&a);
+}
+
+static void test_auth_bearer_accepted(void **state)
+{
+    (void)state;
+    orb_auth a;
+    load_auth(&a,
+              "{\"orbitKind\": \"auth\", \"orbitVersion\": \"v1\", \"domains\": [\"127.0.0.1\"], "
+              "\"type\": \"oauth\", \"credentials\": {\"token\": \"s3cret-token\"}}");
+    _cleanup_free_ char *url = url_of("bearer.txt");
+    orb_fetch_options o = opts();
+    o.auth = &a;
+    orb_download d;
+    _cleanup_error_ orb_error *err = NULL;
+    assert_int_equal(orb_fetch(url, &o, &d, &err), 0);
+    assert_file_equals(d.path, "token body\n", 11);
+    orb_download_clear(&d);
+    orb_auth_clear(&a);
+}
+
+static void test_auth_401_without_credentials(void **state)
+{
+    (void)state;
+    orb_auth a;
+    load_basic(&a, "example.com", "user:pass"); /* credentials, but for another host */
+    orb_fetch_options o = opts();
+    o.auth = &a;
+    o.auth_config_dir = "/etc/orbit";
+    _cleanup_free_ char *msg = fetch_error("auth.txt", &o);
+    _cleanup_free_ char *want = xasprintf(
+        "http://127.0.0.1:%d/auth.txt: HTTP 401 Unauthorized: the server at 127.0.0.1:%d needs "
+        "credentials: add them to /etc/orbit/auth.d/127.0.0.1.json (see `orbit help fetch`)",
+        server_port, server_port);
+    assert_string_equal(msg, want);
+    o.auth = NULL; /* no credentials at all: the same */
+    _cleanup_free_ char *msg2 = fetch_error("auth.txt", &o);
+    assert_string_equal(msg2, want);
+    orb_auth_clear(&a);
+}
+
+static void test_auth_401_wrong_credentials(void **state)
+{
+    (void)state;
+    orb_auth a;
+    load_basic(&a, "127.0.0.1", "user:wrong");
+    orb_fetch_options o = opts();
+    o.auth = &a;
+    o.auth_config_dir = "/etc/orbit";
+    _cleanup_free_ char *msg = fetch_error("auth.txt", &o);
+    _cleanup_free_ char *want =
+        xasprintf("http://127.0.0.1:%d/auth.txt: HTTP 401 Unauthorized: the credentials from %s "
+                  "were refused",
+                  server_port, a.entries[0].source);
+    assert_string_equal(msg, want);
+    assert_non_null(strstr(msg, "/auth.d/creds.json were refused"));
+    orb_auth_clear(&a);
+}
+
+/* Over https the header goes with allow_http off; over plain http only when
+ * plain http was allowed (the only way a plain http fetch happens at all). */
+static void test_auth_https_and_http(void **state)
+{
+    (void)state;
+    orb_auth a;
+    load_basic(&a, "127.0.0.1", "user:pass");
+    orb_fetch_options o = opts();
+    o.auth = &a;
+    o.allow_http = false;
+    o.ca_file = cert_path;
+    clear_log(serve_dir);
+    orb_download d;
+    _cleanup_error_ orb_error *err = NULL;
+    assert_int_equal(fetch_tls("auth.txt", &o, &d, &err), 0);
+    assert_file_equals(d.path, "secret\n", 7);
+    orb_download_clear(&d);
+    _cleanup_free_ char *log = log_of(serve_dir);
+    assert_non_null(strstr(log, BASIC_USER_PASS));
+    /* refused before anything is sent */
+    clear_log(serve_dir);
+    _cleanup_free_ char *msg = fetch_error("auth.txt", &o);
+    assert_non_null(strstr(msg, "plain HTTP is not allowed"));
+    _cleanup_free_ char *log2 = log_of(serve_dir);
+    assert_string_equal(log2, "");
+    orb_auth_clear(&a);
+}
+
+/* The credentials of 127.0.0.1:<port> go to /away but not to the other
+ * server it redirects to. */
+static void test_auth_not_sent_to_other_host(void **state)
+{
+    (void)state;
+    orb_auth a;
+    _cleanup_free_ char *domain = xasprintf("127.0.0.1:%d", server_port);
+    load_basic(&a, domain, "user:pass");
+    clear_log(serve_dir);
+    clear_log(other_dir);
+    _cleanup_free_ char *url = url_of("away");
+    _cleanup_free_ char *target = xasprintf("http://127.0.0.1:%d/plain.txt", other_port);
+    orb_fetch_options o = opts();
+    o.auth = &a;
+    orb_download d;
+    _cleanup_error_ orb_error *err = NULL;
+    assert_int_equal(orb_fetch(url, &o, &d, &err), 0);
+    assert_string_equal(d.url, target);
+    assert_file_equals(d.path, "other body\n", 11);
+    orb_download_clear(&d);
+    _cleanup_free_ char *first = log_of(serve_dir);
+    _cleanup_free_ char *second = log_of(other_dir);
+    assert_non_null(strstr(first, BASIC_USER_PASS));
+    assert_non_null(strstr(second, "\"path\": \"/plain.txt\""));
+    assert_null(strstr(second, "Authorization"));
+    orb_auth_clear(&a);
+}
+
+/* Another host's own credentials are used on the hop to it. */
+static void test_auth_per_hop_credentials(void **state)
+{
+    (void)state;
+    orb_auth a;
+    _cleanup_free_ char *json = xasprintf(
+        "{\"rktKind\": \"auth\", \"rktVersion\": \"v1\", \"domains\": [\"127.0.0.1:%d\"], "
+        "\"type\": \"oauth\", \"credentials\": {\"token\": \"other-token\"}}",
+        other_port);
+    load_auth(&a, json);
+    clear_log(serve_dir);
+    clear_log(other_dir);
+    _cleanup_free_ char *url = url_of("away");
+    orb_fetch_options o = opts();
+    o.auth = &a;
+    orb_download d;
+    _cleanup_error_ orb_error *err = NULL;
+    assert_int_equal(orb_fetch(url, &o, &d, &err), 0);
+    orb_download_clear(&d);
+    _cleanup_free_ char *first = log_of(serve_dir);
+    _cleanup_free_ char *second = log_of(other_dir);
+    assert_null(strstr(first, "Authorization"));
+    assert_non_null(strstr(second, "\"Authorization\": \"Bearer other-token\""));
+    orb_auth_clear(&a);
+}
+
+/* A redirect on the same host keeps the credentials (both hops need them). */
+static void test_auth_same_host_redirect(void **state)
+{
+    (void)state;
+    orb_auth a;
+    load_basic(&a, "127.0.0.1", "user:pass");
+    clear_log(serve_dir);
+    _cleanup_free_ char *url = url_of("authredir");
+    orb_fetch_options o = opts();
+    o.auth = &a;
+    orb_download d;
+    _cleanup_error_ orb_error *err = NULL;
+    assert_int_equal(orb_fetch(url, &o, &d, &err), 0);
+    assert_file_equals(d.path, "secret\n", 7);
+    orb_download_clear(&d);
+    _cleanup_free_ char *log = log_of(serve_dir);
+    const char *hop2 = strstr(log, "\"path\": \"/auth.txt\"");
+    assert_non_null(hop2);
+    assert_non_null(strstr(hop2, BASIC_USER_PASS));
+    orb_auth_clear(&a);
+}
+
+/* ---- orb_fetch_buffer ----------------------------------------------------- */
+
+static void test_buffer_ok(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *url = url_of("redir"); /* redirects are followed */
+    orb_fetch_options o = {.allow_http = true};
+    _cleanup_free_ char *body = NULL;
+    size_t len = 0;
+    _cleanup_error_ orb_error *err = NULL;
+    assert_int_equal(orb_fetch_buffer(url, &o, 1000, &body, &len, &err), 0);
+    assert_int_equal(len, 11);
+    assert_string_equal(body, "plain body\n");
+    free(body);
+    body = NULL;
+    _cleanup_free_ char *big = url_of("big.bin");
+    assert_int_equal(orb_fetch_buffer(big, &o, 50000, &body, &len, &err), 0); /* exactly */
+    _cleanup_free_ char *want = pattern(50000);
+    assert_int_equal(len, 50000);
+    assert_memory_equal(body, want, 50000);
+}
+
+static void test_buffer_404(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *url = url_of("missing.json");
+    orb_fetch_options o = {.allow_http = true};
+    char *body = (char *)1;
+    size_t len = 1;
+    _cleanup_error_ orb_error *err = NULL;
+    assert_int_equal(orb_fetch_buffer(url, &o, 1000, &body, &len, &err), -1);
+    assert_null(body);
+    assert_int_equal(len, 0);
+    _cleanup_free_ char *want = xasprintf("%s: HTTP 404 Not Found", url);
+    assert_string_equal(err->msg, want);
+    orb_error_free(TAKE_PTR(err));
+    _cleanup_free_ char *later = url_of("gone"); /* 410 too */
+    assert_int_equal(orb_fetch_buffer(later, &o, 1000, &body, &len, &err), -1);
+    assert_non_null(strstr(err->msg, "/gone: HTTP 410 Gone"));
+}
+
+static void test_buffer_too_big(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *url = url_of("big.bin");
+    orb_fetch_options o = {.allow_http = true};
+    char *body = NULL;
+    size_t len = 0;
+    _cleanup_error_ orb_error *err = NULL;
+    assert_int_equal(orb_fetch_buffer(url, &o, 1000, &body, &len, &err), -1);
+    assert_null(body);
+    _cleanup_free_ char *want = xasprintf("%s: larger than the limit of 1000 bytes", url);
+    assert_string_equal(err->msg, want);
+}
+
+static void test_buffer_auth(void **state)
+{
+    (void)state;
+    orb_auth a;
+    load_basic(&a, "127.0.0.1", "user:pass");
+    _cleanup_free_ char *url = url_of("auth.txt");
+    orb_fetch_options o = {.allow_http = true, .auth_config_dir = "/etc/orbit"};
+    _cleanup_free_ char *body = NULL;
+    size_t len = 0;
+    _cleanup_error_ orb_error *err = NULL;
+    assert_int_equal(orb_fetch_buffer(url, &o, 1000, &body, &len, &err), -1);
+    assert_non_null(strstr(err->msg, "needs credentials: add them to /etc/orbit/auth.d/"));
+    orb_error_free(TAKE_PTR(err));
+    o.auth = &a;
+    assert_int_equal(orb_fetch_buffer(url, &o, 1000, &body, &len, &err), 0);
+    assert_string_equal(body, "secret\n");
+    orb_auth_clear(&a);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, make_tmp, remove_tmp)
 
 int main(void)
@@ -804,6 +1131,18 @@ int main(void)
         T(test_tls_ca_bundle_env),
         T(test_tls_insecure),
         T(test_tls_redirect_to_http_refused),
+        T(test_auth_basic_accepted),
+        T(test_auth_bearer_accepted),
+        T(test_auth_401_without_credentials),
+        T(test_auth_401_wrong_credentials),
+        T(test_auth_https_and_http),
+        T(test_auth_not_sent_to_other_host),
+        T(test_auth_per_hop_credentials),
+        T(test_auth_same_host_redirect),
+        T(test_buffer_ok),
+        T(test_buffer_404),
+        T(test_buffer_too_big),
+        T(test_buffer_auth),
     };
     int failed = cmocka_run_group_tests_name("fetch parsing", pure, NULL, NULL);
     failed += cmocka_run_group_tests_name("fetch transfers", transfers, start_server, stop_server);

@@ -50,7 +50,7 @@ typedef struct orb_discovery_result {
     size_t n_endpoints;
     char **pubkeys;       /* key URLs, from the deepest page with any; NULL-terminated */
     char *pubkeys_prefix; /* the prefix the pubkeys tags were for */
-    char **attempts;      /* what was tried and why it failed, for messages */
+    char **attempts;      /* what failed or was skipped, for messages; NULL-terminated or NULL */
 } orb_discovery_result;
 
 enum {
@@ -73,11 +73,15 @@ typedef struct orb_discovery_options {
     void *get_ctx;
 } orb_discovery_options;
 
-/* Runs the walks asked for. The app's labels are used as given, except that
- * a missing or empty version becomes "latest" (callers add os and arch). A
- * walk that finds nothing is an error listing the attempts ("discovery
- * failed for example.com/app: https://example.com/app?ac-discovery=1: HTTP
- * 404; ..."). */
+/* Runs the walks asked for (walks 0: both). The app's labels are used as
+ * given, except that a missing or empty version becomes "latest" (callers
+ * add os and arch). Each page is fetched at most once per call. Endpoints
+ * whose rendered URL is not http://, https:// or file:// are skipped and
+ * noted in attempts. A walk that finds nothing is an error listing the
+ * attempts ("discovery failed for example.com/app:
+ * https://example.com/app?ac-discovery=1: HTTP 404; ..."); *ret is then
+ * left cleared. A name that would change the URL's shape (empty, leading
+ * '/', white space, '?', '#', '@', '\\') is refused before any request. */
 int orb_discover(const char *name, const orb_kv_list *labels, const orb_discovery_options *o,
                  orb_discovery_result *ret, orb_error **err);
 void orb_discovery_result_clear(orb_discovery_result *r);

@@ -1,4 +1,4 @@
-/* Credentials for HTTP servers, from auth.d/*.json in the config dirs:
+/* Credentials for HTTP servers, from the .json files of auth.d/ in the config dirs:
  *
  *   {"rktKind": "auth", "rktVersion": "v1",
  *    "domains": ["example.com", "registry.example.com:8443"],
@@ -21,9 +21,9 @@
 #define ORB_AUTH_FILE_MAX (64 * 1024)
 
 typedef struct orb_auth_entry {
-    char **domains;    /* "example.com" or "example.com:8443" */
-    char *header;      /* "Authorization: Basic ..." / "Authorization: Bearer ..." */
-    char *source;      /* the file it came from, for messages */
+    char **domains; /* "example.com" or "example.com:8443" */
+    char *header;   /* "Authorization: Basic ..." / "Authorization: Bearer ..." */
+    char *source;   /* the file it came from, for messages */
 } orb_auth_entry;
 
 typedef struct orb_auth {

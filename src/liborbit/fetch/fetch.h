@@ -4,10 +4,13 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/error.h"
 #include "util/progress.h"
+
+struct orb_auth;
 
 typedef struct orb_fetch_options {
     const char *tmp_dir;       /* where downloads go (same fs as the store); NULL: $TMPDIR|/tmp */
@@ -18,6 +21,11 @@ typedef struct orb_fetch_options {
     bool insecure_tls;         /* skip certificate checks (--insecure-options=tls) */
     const char *ca_file;       /* CA bundle; NULL = $CURL_CA_BUNDLE or the system's */
     const orb_progress *progress;
+    /* Credentials (fetch/auth.h), or NULL. The matching Authorization header
+     * is recomputed for every hop of a redirect: it never follows the request
+     * to another host (or to plain http unless allow_http). */
+    const struct orb_auth *auth;
+    const char *auth_config_dir; /* named in the 401 message, e.g. "/etc/orbit"; NULL: not named */
 } orb_fetch_options;
 
 typedef struct orb_download {
@@ -39,11 +47,19 @@ typedef struct orb_download {
  * Only http:// and https:// are fetched here: local files (paths, file://)
  * are read in place by their callers. Redirects are followed (10 at most,
  * never from https to http unless allow_http). On failure *ret is cleared and
- * no file is left behind. The request carries "Connection: close". */
+ * no file is left behind. The request carries "Connection: close". A 401
+ * says which credentials file to write, or which one was refused. */
 int orb_fetch(const char *url, const orb_fetch_options *o, orb_download *ret, orb_error **err);
 /* The same, but 404/410 and 202 are not errors: they set not_found/accepted. */
 int orb_fetch_optional(const char *url, const orb_fetch_options *o, orb_download *ret,
                        orb_error **err);
+/* Fetches url into memory (NUL-terminated; *ret_len excludes the NUL): a
+ * final 200 (or 206 of a resumed transfer) only, any other status is an error
+ * naming the URL and status, as orb_fetch. A body over max bytes is refused
+ * ("<url>: larger than the limit of N bytes") before it is all read; max 0
+ * means o->max_size. o->tmp_dir and o->if_none_match are not used. */
+int orb_fetch_buffer(const char *url, const orb_fetch_options *o, size_t max, char **ret_body,
+                     size_t *ret_len, orb_error **err);
 /* Removes the downloaded file (if any) and frees the fields. */
 void orb_download_clear(orb_download *d);
 

@@ -7,7 +7,11 @@
  * sends past it, so we ask for "Connection: close", tell curl to ignore
  * Content-Length (it then reads to the end of the connection) and check the
  * byte count against Content-Length ourselves: short is a dropped transfer
- * (resumed), long is an error. */
+ * (resumed), long is an error.
+ *
+ * Redirects are followed here, not by curl: the Authorization header from the
+ * credentials is a custom header, which curl would send again to wherever a
+ * redirect points; we work out the header afresh for every hop instead. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,13 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fetch/auth.h"
 #include "fetch/fetch.h"
 #include "fetch/http_internal.h"
 #include "util/fs.h"
 #include "util/mem.h"
 
 #define DEFAULT_RETRIES     3
-#define MAX_REDIRECTS       10L
+#define MAX_REDIRECTS       10
 #define MAX_DISCARDED_BODY  (1024 * 1024)
 #define CONNECT_TIMEOUT_S   20L
 #define LOW_SPEED_LIMIT_BPS 1L
@@ -34,9 +39,15 @@
 enum xfer_failure { FAIL_NONE, FAIL_TOO_BIG, FAIL_TOO_LONG, FAIL_WRITE, FAIL_RANGE };
 
 typedef struct xfer {
-    const char *url;
+    const char *url; /* as asked for: named in messages */
+    char *cur_url;   /* the hop being fetched; the final URL at the end */
+    int redirects;
+    const char *auth_source; /* credentials file of the last request, or NULL */
     const orb_fetch_options *o;
-    int fd;
+    uint64_t max_size; /* 0: no limit */
+    int fd;            /* the body goes to fd, or to mem when fd < 0 */
+    char *mem;
+    size_t mem_cap;
     uint64_t have;      /* bytes in the file before this response's body */
     uint64_t got;       /* body bytes of this response written so far */
     uint64_t discarded; /* body bytes of non-2xx responses dropped */
@@ -83,6 +94,8 @@ static bool body_status(int status)
 static bool restart_file(xfer *x)
 {
     x->have = 0;
+    if (x->fd < 0)
+        return true;
     if (ftruncate(x->fd, 0) < 0 || lseek(x->fd, 0, SEEK_SET) < 0) {
         x->fail = FAIL_WRITE;
         x->sys_errno = errno;
@@ -101,7 +114,7 @@ static bool headers_done(xfer *x)
     }
     if (x->status == 200 && x->have > 0 && !restart_file(x))
         return false;
-    uint64_t max = x->o->max_size;
+    uint64_t max = x->max_size;
     if (max && x->content_length >= 0 && x->have + (uint64_t)x->content_length > max) {
         x->fail = FAIL_TOO_BIG;
         return false;
@@ -152,6 +165,19 @@ static size_t header_cb(char *buf, size_t size, size_t n, void *ud)
     return len;
 }
 
+static int sink_write(xfer *x, const char *buf, size_t len)
+{
+    if (x->fd >= 0)
+        return orb_write_all(x->fd, buf, len);
+    size_t at = (size_t)(x->have + x->got);
+    if (at + len + 1 > x->mem_cap) {
+        x->mem_cap = at + len + 1 > 2 * x->mem_cap ? at + len + 1 : 2 * x->mem_cap;
+        x->mem = xrealloc(x->mem, x->mem_cap);
+    }
+    memcpy(x->mem + at, buf, len);
+    return 0;
+}
+
 static size_t write_cb(char *buf, size_t size, size_t n, void *ud)
 {
     xfer *x = ud;
@@ -164,11 +190,11 @@ static size_t write_cb(char *buf, size_t size, size_t n, void *ud)
         x->fail = FAIL_TOO_LONG;
         return 0;
     }
-    if (x->o->max_size && x->have + x->got + len > x->o->max_size) {
+    if (x->max_size && x->have + x->got + len > x->max_size) {
         x->fail = FAIL_TOO_BIG;
         return 0;
     }
-    if (orb_write_all(x->fd, buf, len) < 0) {
+    if (sink_write(x, buf, len) < 0) {
         x->fail = FAIL_WRITE;
         x->sys_errno = errno;
         return 0;
@@ -214,11 +240,11 @@ static void set_tls(CURL *h, const orb_fetch_options *o)
 
 static void set_options(CURL *h, xfer *x)
 {
-    curl_easy_setopt(h, CURLOPT_URL, x->url);
+    curl_easy_setopt(h, CURLOPT_URL, x->cur_url);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "orbit/" ORBIT_VERSION);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);                   /* see follow() */
+    curl_easy_setopt(h, CURLOPT_HEADEROPT, (long)CURLHEADER_SEPARATE); /* none to a proxy */
     set_protocols(h, x->o->allow_http);
     set_tls(h, x->o);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
@@ -264,7 +290,7 @@ static int failure_error(xfer *x, orb_error **err)
     switch (x->fail) {
     case FAIL_TOO_BIG:
         return orb_err(err, EFBIG, "%s: larger than the limit of %" PRIu64 " bytes", x->url,
-                       x->o->max_size);
+                       x->max_size);
     case FAIL_TOO_LONG:
         return orb_err(err, EPROTO,
                        "%s: server sent more than its Content-Length of %" PRId64 " bytes", x->url,
@@ -291,6 +317,11 @@ static bool resumable(CURLcode rc)
 static struct curl_slist *request_headers(xfer *x, char *range, size_t range_size)
 {
     struct curl_slist *list = curl_slist_append(NULL, "Connection: close");
+    const orb_auth *auth = x->o->auth;
+    const char *cred = auth ? orb_auth_header_for(auth, x->cur_url, x->o->allow_http) : NULL;
+    x->auth_source = cred ? orb_auth_entry_for_host(auth, x->cur_url)->source : NULL;
+    if (cred)
+        list = curl_slist_append(list, cred);
     range[0] = '\0';
     if (x->have > 0) {
         snprintf(range, range_size, "%" PRIu64 "-", x->have);
@@ -303,9 +334,8 @@ static struct curl_slist *request_headers(xfer *x, char *range, size_t range_siz
     return list;
 }
 
-/* One request. A dropped body is kept for the next attempt when the server
- * gave a validator to resume against; otherwise the next attempt restarts. */
-static enum attempt_result attempt(CURL *h, xfer *x, orb_error **err)
+/* One request to x->cur_url, with the headers for that URL. */
+static CURLcode perform(CURL *h, xfer *x)
 {
     char range[32];
     struct curl_slist *headers = request_headers(x, range, sizeof(range));
@@ -317,6 +347,51 @@ static enum attempt_result attempt(CURL *h, xfer *x, orb_error **err)
     CURLcode rc = curl_easy_perform(h);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(headers);
+    return rc;
+}
+
+static bool redirect_status(int status)
+{
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* After a complete response: moves x to its Location when it is a redirect.
+ * 1 when there is a hop to make, 0 when not a redirect, -1 on error. */
+static int follow(CURL *h, xfer *x, orb_error **err)
+{
+    char *loc = NULL;
+    if (!redirect_status(x->status) ||
+        curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || !loc)
+        return 0;
+    if (++x->redirects > MAX_REDIRECTS)
+        return orb_err(err, 0, "%s: too many redirects", x->url);
+    if (strncasecmp(loc, "http://", 7) == 0 && !x->o->allow_http)
+        return orb_err(err, EPERM,
+                       "%s: redirected to plain HTTP or another protocol, which is not allowed "
+                       "(use --insecure-options=http)",
+                       x->url);
+    if (!orb_url_is_remote(loc))
+        return orb_err(err, EPERM, "%s: redirected to %s, which is not an http(s) URL", x->url,
+                       loc);
+    free(x->cur_url);
+    x->cur_url = xstrdup(loc);
+    curl_easy_setopt(h, CURLOPT_URL, x->cur_url);
+    return 1;
+}
+
+/* One request and its redirects. A dropped body is kept for the next attempt
+ * when the server gave a validator to resume against; otherwise the next
+ * attempt restarts. */
+static enum attempt_result attempt(CURL *h, xfer *x, orb_error **err)
+{
+    CURLcode rc;
+    int hop;
+    do {
+        rc = perform(h, x);
+        hop = rc == CURLE_OK && x->fail == FAIL_NONE ? follow(h, x, err) : 0;
+        if (hop < 0)
+            return ATTEMPT_FAILED;
+    } while (hop > 0);
     if (x->fail != FAIL_NONE)
         return failure_error(x, err), ATTEMPT_FAILED;
     bool short_body = rc == CURLE_OK && body_status(x->status) && x->content_length >= 0 &&
@@ -371,6 +446,38 @@ static int transfer(CURL *h, xfer *x, orb_error **err)
     }
 }
 
+/* "<url>: HTTP 401 Unauthorized: ..." saying which credentials to write, or
+ * which were refused. */
+static int unauthorized(xfer *x, orb_error **err)
+{
+    if (x->auth_source)
+        return orb_err(err, EACCES,
+                       "%s: HTTP 401 Unauthorized: the credentials from %s were refused", x->url,
+                       x->auth_source);
+    _cleanup_free_ char *host = NULL;
+    bool https;
+    int port = 0;
+    if (orb_url_authority(x->cur_url, &https, &host, &port) < 0)
+        host = xstrdup("?");
+    _cleanup_free_ char *server = port ? xasprintf("%s:%d", host, port) : xstrdup(host);
+    const char *dir = x->o->auth_config_dir;
+    _cleanup_free_ char *file =
+        dir ? xasprintf("%s/auth.d/%s.json", dir, host)
+            : xasprintf("auth.d/%s.json in the configuration directory", host);
+    return orb_err(err, EACCES,
+                   "%s: HTTP 401 Unauthorized: the server at %s needs credentials: add them to %s "
+                   "(see `orbit help fetch`)",
+                   x->url, server, file);
+}
+
+static int status_error(xfer *x, orb_error **err)
+{
+    if (x->status == 401)
+        return unauthorized(x, err);
+    return orb_err(err, 0, "%s: HTTP %d %s", x->url, x->status,
+                   x->reason && *x->reason ? x->reason : orb_http_reason(x->status));
+}
+
 /* The outcome of a completed exchange, by status. */
 static int classify(xfer *x, bool optional, orb_download *ret, orb_error **err)
 {
@@ -386,8 +493,7 @@ static int classify(xfer *x, bool optional, orb_download *ret, orb_error **err)
     else if (optional && x->status == 202)
         ret->accepted = true;
     else
-        return orb_err(err, 0, "%s: HTTP %d %s", x->url, x->status,
-                       x->reason && *x->reason ? x->reason : orb_http_reason(x->status));
+        return status_error(x, err);
     return 1; /* no body */
 }
 
@@ -417,12 +523,37 @@ static int check_url(const char *url, const orb_fetch_options *o, orb_error **er
     return 0;
 }
 
+static xfer xfer_new(const char *url, const orb_fetch_options *o, uint64_t max_size)
+{
+    return (xfer){.url = url,
+                  .cur_url = xstrdup(url),
+                  .o = o,
+                  .max_size = max_size,
+                  .fd = -1,
+                  .content_length = -1,
+                  .max_age = -1};
+}
+
 static void xfer_free(xfer *x)
 {
     reset_response(x);
     free(x->validator);
+    free(x->cur_url);
+    free(x->mem);
     if (x->fd >= 0)
         close(x->fd);
+}
+
+/* The whole exchange, redirects and retries included. */
+static int run(xfer *x, orb_error **err)
+{
+    CURL *h = curl_easy_init();
+    if (!h)
+        return orb_err(err, ENOMEM, "%s: curl_easy_init failed", x->url);
+    set_options(h, x);
+    int r = transfer(h, x, err);
+    curl_easy_cleanup(h);
+    return r;
 }
 
 static int fetch(const char *url, const orb_fetch_options *o, bool optional, orb_download *ret,
@@ -432,24 +563,16 @@ static int fetch(const char *url, const orb_fetch_options *o, bool optional, orb
     if (check_url(url, o, err) < 0)
         return -1;
     _cleanup_free_ char *path = NULL;
-    xfer x = {.url = url, .o = o, .content_length = -1, .max_age = -1};
-    x.fd = open_download(o->tmp_dir, &path, err);
-    if (x.fd < 0)
+    int fd = open_download(o->tmp_dir, &path, err);
+    if (fd < 0)
         return -1;
-    CURL *h = curl_easy_init();
-    int r = -1;
-    if (!h) {
-        orb_err(err, ENOMEM, "%s: curl_easy_init failed", url);
-    } else {
-        set_options(h, &x);
-        r = transfer(h, &x, err);
-        char *eff = NULL;
-        if (r == 0 && curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
-            ret->url = xstrdup(eff);
-        curl_easy_cleanup(h);
-    }
-    if (r == 0)
+    xfer x = xfer_new(url, o, o->max_size);
+    x.fd = fd;
+    int r = run(&x, err);
+    if (r == 0) {
+        ret->url = xstrdup(x.cur_url);
         r = classify(&x, optional, ret, err);
+    }
     if (r == 0) {
         ret->path = TAKE_PTR(path);
         ret->size = x.have;
@@ -472,6 +595,31 @@ int orb_fetch_optional(const char *url, const orb_fetch_options *o, orb_download
                        orb_error **err)
 {
     return fetch(url, o, true, ret, err);
+}
+
+int orb_fetch_buffer(const char *url, const orb_fetch_options *o, size_t max, char **ret_body,
+                     size_t *ret_len, orb_error **err)
+{
+    *ret_body = NULL;
+    *ret_len = 0;
+    if (check_url(url, o, err) < 0)
+        return -1;
+    orb_fetch_options mo = *o;
+    mo.if_none_match = NULL; /* a 304 would leave us nothing to return */
+    xfer x = xfer_new(url, &mo, max ? (uint64_t)max : o->max_size);
+    x.mem_cap = 1;
+    x.mem = xmalloc(x.mem_cap);
+    int r = run(&x, err);
+    if (r == 0 && !body_status(x.status))
+        r = status_error(&x, err);
+    if (r == 0) {
+        x.mem[x.have] = '\0';
+        *ret_body = TAKE_PTR(x.mem);
+        *ret_len = (size_t)x.have;
+    }
+    xfer_free(&x);
+    orb_progress_finish(o->progress);
+    return r;
 }
 
 void orb_download_clear(orb_download *d)

@@ -21,3 +21,10 @@ bool orb_http_content_range(const char *value, uint64_t *start, uint64_t *end, i
 int64_t orb_http_content_length(const char *value);
 /* The standard reason phrase for a status (HTTP/2 responses carry none). */
 const char *orb_http_reason(int status);
+
+/* Splits "host", "host:port" or "[v6]:port" (s[0..len)): the host in lower
+ * case (allocated) and the port, 0 when absent. -1 when malformed. */
+int orb_host_port_split(const char *s, size_t len, char **ret_host, int *ret_port);
+/* The scheme (https or not), host and explicit port (0 when none) of an
+ * http(s) URL; -1 for other URLs or a malformed authority. */
+int orb_url_authority(const char *url, bool *ret_https, char **ret_host, int *ret_port);

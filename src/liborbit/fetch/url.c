@@ -1,11 +1,13 @@
 /* URL helpers shared by the transports and discovery: which strings are
- * remote, the local path behind a file:// URL, and sibling URLs (a signature
- * next to its image). */
+ * remote, the local path behind a file:// URL, sibling URLs (a signature
+ * next to its image), and the host and port of a URL (for credentials). */
 #include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fetch/fetch.h"
+#include "fetch/http_internal.h"
 #include "util/mem.h"
 
 bool orb_url_is_remote(const char *s)
@@ -87,4 +89,65 @@ char *orb_url_sibling(const char *url, const char *name)
     while (cut > path_start && url[cut - 1] != '/')
         cut--;
     return xasprintf("%.*s%s", (int)cut, url, name);
+}
+
+static int parse_port(const char *s, size_t len)
+{
+    if (len == 0 || len > 5)
+        return -1;
+    int port = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        port = port * 10 + (s[i] - '0');
+    }
+    return port >= 1 && port <= 65535 ? port : -1;
+}
+
+int orb_host_port_split(const char *s, size_t len, char **ret_host, int *ret_port)
+{
+    size_t host_len;
+    if (len > 0 && s[0] == '[') { /* an IPv6 literal keeps its brackets */
+        const char *close = memchr(s, ']', len);
+        if (!close)
+            return -1;
+        host_len = (size_t)(close - s) + 1;
+    } else {
+        const char *colon = memchr(s, ':', len);
+        host_len = colon ? (size_t)(colon - s) : len;
+    }
+    if (host_len == 0 || (s[0] == '[' && host_len < 3))
+        return -1;
+    for (size_t i = 0; i < host_len; i++)
+        if (s[0] != '[' && (!isgraph((unsigned char)s[i]) || strchr("/?#@[]\\", s[i])))
+            return -1;
+    *ret_port = 0;
+    if (host_len < len) {
+        if (s[host_len] != ':' ||
+            (*ret_port = parse_port(s + host_len + 1, len - host_len - 1)) < 0)
+            return -1;
+    }
+    char *host = xstrndup(s, host_len);
+    for (char *p = host; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    *ret_host = host;
+    return 0;
+}
+
+int orb_url_authority(const char *url, bool *ret_https, char **ret_host, int *ret_port)
+{
+    bool https = strncasecmp(url, "https://", 8) == 0;
+    if (!https && strncasecmp(url, "http://", 7) != 0)
+        return -1;
+    const char *a = url + (https ? 8 : 7);
+    size_t len = strcspn(a, "/?#");
+    const char *at = memrchr(a, '@', len); /* drop user:password@ */
+    if (at) {
+        len -= (size_t)(at + 1 - a);
+        a = at + 1;
+    }
+    if (orb_host_port_split(a, len, ret_host, ret_port) < 0)
+        return -1;
+    *ret_https = https;
+    return 0;
 }

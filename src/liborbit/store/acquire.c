@@ -63,9 +63,7 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void notice(const orb_acquisition *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void notice(const orb_acquisition *a, const char *fmt, ...)
+void orb_acquire_notice(const orb_acquisition *a, const char *fmt, ...)
 {
     if (!a->o->notice)
         return;
@@ -74,26 +72,6 @@ static void notice(const orb_acquisition *a, const char *fmt, ...)
     _cleanup_free_ char *msg = xvasprintf(fmt, ap);
     va_end(ap);
     a->o->notice(a->o->notice_ctx, msg);
-}
-
-/* Until keys can be trusted, an image is only accepted unverified, and only
- * when the user said so. */
-static int check_signature(const orb_acquisition *a, const char *source, const char *sig,
-                           orb_error **err)
-{
-    if (a->o->insecure & ORB_INSECURE_IMAGE) {
-        notice(a, "%s: signature not verified (--insecure-options=image)", source);
-        return 0;
-    }
-    if (!sig)
-        return orb_err(err, EPERM,
-                       "%s: no signature found at %s.asc (use --insecure-options=image to "
-                       "accept unsigned images)",
-                       source, source);
-    return orb_err(err, EPERM,
-                   "%s: cannot verify the signature: no keys are trusted (use "
-                   "--insecure-options=image to skip verification)",
-                   source);
 }
 
 static int import_checked(orb_acquisition *a, const char *path, const char *source, const char *sig,
@@ -159,7 +137,7 @@ static int acquire_file(orb_acquisition *a, const char *path, bool optional,
     _cleanup_free_ char *sig = xasprintf("%s.asc", abs);
     if (access(sig, F_OK) < 0)
         free(TAKE_PTR(sig));
-    if (check_signature(a, path, sig, err) < 0 ||
+    if (orb_acquire_check_signature(a, path, NULL, abs, sig, err) < 0 ||
         import_checked(a, abs, abs, sig, false, exp, ret_id, err) < 0 ||
         remember_source(a, abs, ret_id, NULL, -1, err) < 0)
         return -1;
@@ -173,16 +151,17 @@ static void init_fetch_options(const orb_acquisition *a, const char *tmp_dir, or
         .max_size = a->o->max_size,
         .allow_http = a->o->insecure & ORB_INSECURE_HTTP,
         .insecure_tls = a->o->insecure & ORB_INSECURE_TLS,
+        .auth = a->o->auth,
+        .auth_config_dir = a->o->config_dir,
         .progress = a->o->progress,
     };
 }
 
 /* The signature beside an image URL. A 202 means the server is still
  * producing it: ask again a few times, backing off. */
-static int fetch_signature(const orb_acquisition *a, const char *url, const char *tmp_dir,
+static int fetch_signature(const orb_acquisition *a, const char *sig_url, const char *tmp_dir,
                            orb_download *ret, orb_error **err)
 {
-    _cleanup_free_ char *sig_url = xasprintf("%s.asc", url);
     orb_fetch_options f;
     init_fetch_options(a, tmp_dir, &f);
     f.progress = NULL;
@@ -200,36 +179,53 @@ static int fetch_signature(const orb_acquisition *a, const char *url, const char
     return 0;
 }
 
-static int download_and_import(orb_acquisition *a, const char *url, bool optional,
-                               const orb_remote *cached, const orb_expectation *exp,
+/* What one URL fetch is about: where the image and its signature are, the
+ * name it must be verified for (NULL: its manifest's), what it must be. */
+typedef struct url_fetch {
+    const char *url, *sig_url, *name;
+    bool optional;
+    const orb_expectation *exp;
+} url_fetch;
+
+static int verify_and_import(orb_acquisition *a, const url_fetch *u, const char *tmp,
+                             const orb_download *image, char ret_id[ORB_IMAGE_ID_LEN + 1],
+                             orb_error **err)
+{
+    if (strncmp(u->url, "http://", 7) == 0)
+        orb_acquire_notice(a, "%s: fetched over plain HTTP (--insecure-options=http)", u->url);
+    orb_download sig = {0};
+    int r = fetch_signature(a, u->sig_url, tmp, &sig, err);
+    if (r == 0)
+        r = orb_acquire_check_signature(a, u->url, u->name, image->path, sig.path, err);
+    if (r == 0)
+        r = import_checked(a, image->path, u->url, sig.path, true, u->exp, ret_id, err);
+    if (r == 0)
+        r = remember_source(a, u->url, ret_id, image->etag, image->max_age, err) < 0 ? -1 : 1;
+    orb_download_clear(&sig);
+    return r;
+}
+
+static int download_and_import(orb_acquisition *a, const url_fetch *u, const orb_remote *cached,
                                char ret_id[ORB_IMAGE_ID_LEN + 1], orb_error **err)
 {
+    const char *url = u->url;
     _cleanup_free_ char *tmp = NULL;
     if (orb_store_mkdtemp(a->store, "fetch", &tmp, err) < 0)
         return -1;
-    orb_download image = {0}, sig = {0};
+    orb_download image = {0};
     orb_fetch_options f;
     init_fetch_options(a, tmp, &f);
     f.if_none_match = cached ? cached->etag : NULL;
-    int r = optional ? orb_fetch_optional(url, &f, &image, err) : orb_fetch(url, &f, &image, err);
+    int r =
+        u->optional ? orb_fetch_optional(url, &f, &image, err) : orb_fetch(url, &f, &image, err);
     if (r == 0 && image.not_found)
         r = 0;
     else if (r == 0 && image.not_modified) {
         memcpy(ret_id, cached->id, sizeof(cached->id));
         r = remember_source(a, url, ret_id, image.etag, image.max_age, err) < 0 ? -1 : 1;
-    } else if (r == 0) {
-        if (strncmp(url, "http://", 7) == 0)
-            notice(a, "%s: fetched over plain HTTP (--insecure-options=http)", url);
-        r = fetch_signature(a, url, tmp, &sig, err);
-        if (r == 0)
-            r = check_signature(a, url, sig.path, err);
-        if (r == 0)
-            r = import_checked(a, image.path, url, sig.path, true, exp, ret_id, err);
-        if (r == 0)
-            r = remember_source(a, url, ret_id, image.etag, image.max_age, err) < 0 ? -1 : 1;
-    }
+    } else if (r == 0)
+        r = verify_and_import(a, u, tmp, &image, ret_id, err);
     orb_download_clear(&image);
-    orb_download_clear(&sig);
     _cleanup_error_ orb_error *ignored = NULL;
     orb_rm_rf(tmp, &ignored);
     return r;
@@ -240,10 +236,16 @@ static bool still_fresh(const orb_remote *cached)
     return cached->max_age > 0 && now_us() < cached->download_time + cached->max_age * 1000000;
 }
 
-static int acquire_url(orb_acquisition *a, const char *url, bool optional,
-                       const orb_expectation *exp, char ret_id[ORB_IMAGE_ID_LEN + 1],
-                       orb_error **err)
+int orb_acquire_url(orb_acquisition *a, const char *url, const char *sig_url, const char *name,
+                    bool optional, const orb_expectation *exp, char ret_id[ORB_IMAGE_ID_LEN + 1],
+                    orb_error **err)
 {
+    _cleanup_free_ char *default_sig_url = sig_url ? NULL : xasprintf("%s.asc", url);
+    url_fetch u = {.url = url,
+                   .sig_url = sig_url ? sig_url : default_sig_url,
+                   .name = name,
+                   .optional = optional,
+                   .exp = exp};
     orb_remote cached = {0};
     bool have = known_source(a, url, &cached);
     int r;
@@ -253,7 +255,7 @@ static int acquire_url(orb_acquisition *a, const char *url, bool optional,
     } else if (a->o->pull == ORB_PULL_NEVER)
         r = optional ? 0 : orb_err(err, ENOENT, "%s: not in the store (pull policy never)", url);
     else
-        r = download_and_import(a, url, optional, have ? &cached : NULL, exp, ret_id, err);
+        r = download_and_import(a, &u, have ? &cached : NULL, ret_id, err);
     orb_remote_clear(&cached);
     return r;
 }
@@ -263,7 +265,7 @@ int orb_acquire_location(orb_acquisition *a, const char *location, bool optional
                          orb_error **err)
 {
     if (orb_url_is_remote(location))
-        return acquire_url(a, location, optional, exp, ret_id, err);
+        return orb_acquire_url(a, location, NULL, NULL, optional, exp, ret_id, err);
     _cleanup_free_ char *path = orb_url_local_path(location);
     if (!path)
         return orb_err(err, EINVAL, "%s: unsupported URL scheme (use http, https or file)",
@@ -271,18 +273,13 @@ int orb_acquire_location(orb_acquisition *a, const char *location, bool optional
     return acquire_file(a, path, optional, exp, ret_id, err);
 }
 
-/* A source that is not a file or URL: an image ID or a name in the store. */
+/* A source that is not a file or URL: an image ID, or a name. */
 static int acquire_from_store(orb_acquisition *a, const char *ref,
                               char ret_id[ORB_IMAGE_ID_LEN + 1], orb_error **err)
 {
-    if (orb_store_resolve(a->store, ref, ret_id, err) == 0)
-        return 0;
-    if (strncmp(ref, "sha512-", 7) == 0 || a->o->pull == ORB_PULL_NEVER)
-        return -1;
-    return orb_err_wrap(err,
-                        "%s: fetching by name needs discovery, which this version of orbit "
-                        "does not do; fetch the ACI by path or URL",
-                        ref);
+    if (strncmp(ref, "sha512-", 7) == 0)
+        return orb_store_resolve(a->store, ref, ret_id, err);
+    return orb_acquire_by_name(a, ref, ret_id, err) < 0 ? -1 : 0;
 }
 
 static bool is_location(const char *source)

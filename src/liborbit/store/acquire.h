@@ -31,9 +31,16 @@ enum {
 /* "none", or a comma-separated list of http, tls, image, pubkey, all-fetch, all. */
 int orb_insecure_from_string(const char *s, unsigned *ret, orb_error **err);
 
+struct orb_keystore;
+struct orb_auth;
+
 typedef struct orb_acquire_options {
     orb_pull_policy pull;
     unsigned insecure;
+    const struct orb_keystore *keystore; /* keys to verify signatures with */
+    bool trust_keys_from_https;          /* trust discovered keys fetched over verified HTTPS */
+    const struct orb_auth *auth;         /* credentials for HTTP servers; may be NULL */
+    const char *config_dir;              /* where auth.d/ lives, for messages */
     char **dependency_dirs; /* extra places to look for dependencies; may be NULL */
     uint64_t max_size;      /* uncompressed size limit per image; 0 = default */
     const orb_progress *progress;
@@ -47,7 +54,11 @@ typedef struct orb_acquire_options {
  * - a full or prefix image ID: the store only;
  * - a path or file:// URL of an ACI (its signature is the sibling X.aci.asc);
  * - an http(s):// URL of an ACI (signature at URL.asc), with the HTTP cache;
- * - a name with labels: the store (fetching by name needs discovery).
+ * - a name with labels ("example.com/app:1.0,channel=beta"): the store, or
+ *   meta discovery over HTTPS (os and arch default to the host's, version to
+ *   "latest"), the image checked to carry the name and labels asked for.
+ * Unless o->insecure has ORB_INSECURE_IMAGE, the image's detached signature
+ * must verify with a key trusted for its name before any byte is imported.
  * Then every dependency is found in the store by imageID or by name and
  * labels, else fetched from beside the image or from o->dependency_dirs,
  * checked against its imageID and size, recursively. */
@@ -72,6 +83,27 @@ typedef struct orb_acquisition {
     const orb_acquire_options *o;
     char **added; /* image IDs newly stored by this acquisition */
 } orb_acquisition;
+
+void orb_acquire_notice(const orb_acquisition *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Accepts a fetched file only with a good signature by a key trusted for
+ * name (read from the image's manifest when NULL), or when the user allowed
+ * unverified images. sig_path may be NULL (no signature found). */
+int orb_acquire_check_signature(orb_acquisition *a, const char *source, const char *name,
+                                const char *data_path, const char *sig_path, orb_error **err);
+/* Fetches url (and its signature from sig_url, or url.asc when NULL) under the
+ * pull policy and the HTTP cache: 1 and ret_id, 0 when optional and absent. */
+int orb_acquire_url(orb_acquisition *a, const char *url, const char *sig_url, const char *name,
+                    bool optional, const orb_expectation *exp, char ret_id[ORB_IMAGE_ID_LEN + 1],
+                    orb_error **err);
+/* Finds name (with the labels asked for) by meta discovery and fetches it
+ * from the first endpoint that has it, checked against exp (may be NULL). */
+int orb_acquire_discover(orb_acquisition *a, const char *name, const orb_kv_list *asked,
+                         const orb_expectation *exp, char ret_id[ORB_IMAGE_ID_LEN + 1],
+                         orb_error **err);
+/* A name (with labels) from the store or by discovery. */
+int orb_acquire_by_name(orb_acquisition *a, const char *ref, char ret_id[ORB_IMAGE_ID_LEN + 1],
+                        orb_error **err);
 
 /* Fetches a local file or URL into the store: 1 and ret_id when done, 0 when
  * an optional source does not exist (a dependency candidate), -1 on error. */

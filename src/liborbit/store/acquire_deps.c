@@ -2,7 +2,8 @@
  * and labels, else fetched from beside the image (its directory or base URL)
  * or from --dependency-dir, under the names the discovery templates use:
  *   <base>-<version>-<os>-<arch>.aci, <base>-<version>.aci, <base>.aci
- * where <base> is the last path segment of the dependency's name. */
+ * where <base> is the last path segment of the dependency's name. The
+ * dependencies of an image found by name are discovered by name as well. */
 #include <errno.h>
 #include <string.h>
 
@@ -100,6 +101,9 @@ static int find_or_fetch(orb_acquisition *a, const orb_dependency *d, const char
             return r;
         }
     }
+    /* Images found by name have their dependencies found by name too. */
+    if (!origin && a->o->pull != ORB_PULL_NEVER)
+        return orb_acquire_discover(a, d->image_name, &d->labels, &exp, ret_id, err) < 0 ? -1 : 1;
     return 0;
 }
 
