@@ -60,6 +60,29 @@ measure() {
         END { m = int((NR + 1) / 2); printf "%.6f\n", (NR % 2) ? v[m] : (v[m] + v[m + 1]) / 2 }'
 }
 
+# interleaved: times cmds[i] after preps[i] (shell strings), one run of each in turn, $runs
+# rounds after a warm-up round; sets med[i] to the median seconds. Round-robin rather than
+# one command's runs after another's: the file system slows down as the runs' trees pile up
+# (see fresh()), and taking turns spreads that drift over every command alike.
+interleaved() {
+    local i r t0 t1 times=()
+    for ((r = 0; r <= runs; r++)); do
+        for i in "${!cmds[@]}"; do
+            [[ -z ${preps[i]} ]] || bash -c "${preps[i]}" >/dev/null || die "failed: ${preps[i]}"
+            t0=$(date +%s.%N)
+            bash -c "${cmds[i]}" >/dev/null || die "failed: ${cmds[i]}"
+            t1=$(date +%s.%N)
+            ((r == 0)) || times[i]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') "
+        done
+    done
+    med=()
+    for i in "${!cmds[@]}"; do
+        echo "${names[i]}: ${times[i]}" >>"$out/times.txt"
+        med[i]=$(printf '%s\n' ${times[i]} | sort -g | awk '{ v[NR] = $1 } END {
+            m = int((NR + 1) / 2); printf "%.6f\n", (NR % 2) ? v[m] : (v[m] + v[m + 1]) / 2 }')
+    done
+}
+
 rows=()
 failures=0
 
@@ -151,13 +174,14 @@ bench_import() {
     local fetch="$B --dir=$D --insecure-options=image fetch $A 2>/dev/null"
     local render="$B --dir=$D image render --rootfs-only example.com/bench $R"
 
-    local t_bsdtar t_sync t_fetch t_render t_both t_hash
-    t_bsdtar=$(measure bsdtar "$(fresh "$X") && mkdir $X" "bsdtar -xf $A -C $X")
-    t_sync=$(measure bsdtar_sync "$(fresh "$X") && mkdir $X" "bsdtar -xf $A -C $X && sync")
-    t_hash=$(measure hash "" "gzip -dc $A | sha512sum")
-    t_fetch=$(measure fetch "$(fresh "$D")" "$fetch")
-    t_render=$(measure render "$(fresh "$R")" "$render") # the store made by the last fetch run
-    t_both=$(measure fetch_render "$(fresh "$D" "$R")" "$fetch && $render")
+    local names=(bsdtar bsdtar_sync hash fetch render fetch_render)
+    local preps=("$(fresh "$X") && mkdir $X" "$(fresh "$X") && mkdir $X" ""
+        "$(fresh "$D")" "$(fresh "$R")" "$(fresh "$D" "$R")")
+    local cmds=("bsdtar -xf $A -C $X" "bsdtar -xf $A -C $X && sync" "gzip -dc $A | sha512sum"
+        "$fetch" "$render" "$fetch && $render")
+    interleaved
+    local t_bsdtar=${med[0]} t_sync=${med[1]} t_hash=${med[2]}
+    local t_fetch=${med[3]} t_render=${med[4]} t_both=${med[5]}
     check_same_tree "$out/render" "$out/bsdtar/rootfs" # the ACI holds manifest + rootfs/
 
     row "fetch + render  vs bsdtar -x" "$t_both" "$t_bsdtar" 1.3
