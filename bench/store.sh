@@ -11,7 +11,8 @@
 # Needs the rootfs cached in bench/work/layout (run bench/image.sh once, as root, to make it).
 # Everything else goes to bench/work/store/ (same filesystem as the layout): each fetch gets
 # a fresh data directory and each extraction a fresh directory. Timings are median wall-clock
-# seconds, from hyperfine when installed, else from the script's own loop.
+# seconds: the import rows from the script's own round-robin loop (see interleaved()), the
+# `image list` rows from hyperfine when installed, else from the same kind of loop.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,10 +40,10 @@ for t in bsdtar gzip sha512sum; do command -v "$t" >/dev/null || die "$t is not 
 measure() {
     local name=$1 prep=$2 cmd=$3 n=${4:-$runs}
     if have_hyperfine; then
-        local p=(--warmup 1)
-        [[ -n $prep ]] && p+=(--prepare "$prep")
-        [[ -n $prep || $cmd == *['|&;<>']* ]] || p=(-N --warmup 3)
-        hyperfine --style none --runs "$n" "${p[@]}" \
+        local opts=(--warmup 1)
+        [[ -n $prep ]] && opts+=(--prepare "$prep")
+        [[ -n $prep || $cmd == *['|&;<>']* ]] || opts=(-N --warmup 3)
+        hyperfine --style none --runs "$n" "${opts[@]}" \
             --export-json "$out/$name.json" "$cmd" >/dev/null 2>&1 || die "failed: $cmd"
         jq -r '.results[0].median' "$out/$name.json" 2>/dev/null || python3 -c \
             'import json, sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' \
@@ -78,7 +79,7 @@ interleaved() {
     med=()
     for i in "${!cmds[@]}"; do
         echo "${names[i]}: ${times[i]}" >>"$out/times.txt"
-        med[i]=$(printf '%s\n' ${times[i]} | sort -g | awk '{ v[NR] = $1 } END {
+        med[i]=$(tr ' ' '\n' <<<"${times[i]}" | grep . | sort -g | awk '{ v[NR] = $1 } END {
             m = int((NR + 1) / 2); printf "%.6f\n", (NR % 2) ? v[m] : (v[m] + v[m + 1]) / 2 }')
     done
 }
@@ -129,7 +130,8 @@ print_machine() {
         "$(sha512sum --version | head -n1)"
     local timer="shell loop"
     have_hyperfine && timer=$(hyperfine --version)
-    echo "timing:   $timer, median of $runs runs after 1 warm-up"
+    echo "timing:   import: median of $runs round-robin runs after 1 warm-up round;" \
+        "image list: $timer, median of $((runs * 6)) runs"
     echo "image:    $(stat -c %s "$aci") bytes gzip ACI of $(du -sh "$layout/rootfs" | cut -f1)," \
         "$(find "$layout/rootfs" | wc -l) entries"
 }

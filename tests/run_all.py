@@ -8,6 +8,7 @@ orbit binary as root.
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -27,19 +28,43 @@ def unit_programs(build):
             and os.path.isfile(os.path.join(unit_dir, n))]
 
 
+def run_program(prog, timeout=600):
+    """Runs one unit test program in its own process group, its output in a
+    file (so a stray child holding a pipe cannot hang the run). Returns the
+    exit code (None on timeout), the output, and whether it left processes
+    behind (which are killed)."""
+    with tempfile.TemporaryFile(mode="w+") as out:
+        proc = subprocess.Popen([prog], stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+                                start_new_session=True)
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            code = None
+        stray = True
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            stray = False
+        if code is None:
+            proc.wait()
+        out.seek(0)
+        return code, out.read(), stray and code is not None
+
+
 def run_unit(build):
     passed = failed = 0
     for prog in unit_programs(build):
-        proc = subprocess.run([prog], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, cwd=ROOT)
-        out = proc.stdout
+        code, out, stray = run_program(prog)
         p = sum(int(m) for m in CMOCKA_PASSED.findall(out))
         f = sum(int(m) for m in CMOCKA_FAILED.findall(out))
-        if proc.returncode != 0 and f == 0:
-            f = 1  # crashed or failed before reporting
+        if code != 0 and f == 0:
+            f = 1  # crashed, timed out, or failed before reporting
+        if stray:
+            out += f"\n{os.path.basename(prog)}: left processes running (killed)\n"
+            f += 1
         if f:
             sys.stdout.write(out)
-        print(f"unit {os.path.basename(prog)}: {p} passed, {f} failed")
+        print(f"unit {os.path.basename(prog)}: {p} passed, {f} failed", flush=True)
         passed += p
         failed += f
     return passed, failed

@@ -133,13 +133,14 @@ static void report_bad_option(const cli_command *cmd, int c, const char *arg)
         cli_usage_error(cmd, "unknown option %s", name);
 }
 
-int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_handler handler, void *ctx)
+int cli_parse_table(const cli_command *cmd, const cli_option *options, bool stop_at_argument,
+                    int argc, char **argv, cli_option_handler handler, void *ctx)
 {
-    _cleanup_free_ struct option *table = build_getopt_table(cmd->options);
+    _cleanup_free_ struct option *table = build_getopt_table(options);
     opterr = 0;
-    optind = 0; /* glibc: reinitialise the scanner for each command */
+    optind = 0; /* glibc: reinitialise the scanner for each parse */
     for (;;) {
-        int c = getopt_long(argc, argv, ":h", table, NULL);
+        int c = getopt_long(argc, argv, stop_at_argument ? "+:h" : ":h", table, NULL);
         if (c == -1)
             return optind;
         if (c == 'h' || c == OPTION_HELP) {
@@ -155,9 +156,14 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_handler 
                 return CLI_BAD_USAGE;
             continue;
         }
-        if (handler(ctx, cmd->options[c - OPTION_BASE].id, optarg) < 0)
+        if (handler(ctx, options[c - OPTION_BASE].id, optarg) < 0)
             return CLI_BAD_USAGE;
     }
+}
+
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_handler handler, void *ctx)
+{
+    return cli_parse_table(cmd, cmd->options, false, argc, argv, handler, ctx);
 }
 
 bool cli_expect_args(const cli_command *cmd, int argc, char **argv, int first, int min, int max)
@@ -197,6 +203,16 @@ void cli_print_help(const cli_command *cmd)
     printf("\nOptions:\n");
     for (const cli_option *o = cmd->options; o && o->name; o++)
         print_option(o);
+    if (cmd->run_options) {
+        printf("\nOptions for running the pod:\n");
+        for (const cli_option *o = cmd->run_options; o->name; o++)
+            print_option(o);
+    }
+    if (cmd->app_options) {
+        printf("\nOptions for each app (after its IMAGE):\n");
+        for (const cli_option *o = cmd->app_options; o->name; o++)
+            print_option(o);
+    }
     printf("  %-26s  %s\n", "-h, --help", "show this help");
     printf("\nGlobal options:\n");
     for (const cli_option *o = global_options; o->name; o++)

@@ -31,8 +31,10 @@ struct cli_command {
     const char *name; /* "image build" */
     const char *args; /* "[OPTIONS] DIR OUT.aci" */
     const char *summary;
-    const char *description;   /* may be NULL */
-    const cli_option *options; /* terminated by an entry with name == NULL */
+    const char *description;       /* may be NULL */
+    const cli_option *options;     /* terminated by an entry with name == NULL */
+    const cli_option *run_options; /* `run`: how the pod runs (shown as their own list) */
+    const cli_option *app_options; /* `run`/`prepare`: options given after each IMAGE */
     int (*run)(const cli_command *self, int argc, char **argv);
 };
 
@@ -47,6 +49,10 @@ typedef int (*cli_option_handler)(void *ctx, int id, const char *value);
 /* The exit code for a negative cli_parse() result. */
 #define CLI_PARSE_EXIT(r) ((r) == CLI_HELP_SHOWN ? EXIT_OK : EXIT_USAGE)
 int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_handler handler, void *ctx);
+/* The same with an explicit option table; with stop_at_argument, parsing
+ * stops at the first non-option (for `run IMAGE [app flags] ...`). */
+int cli_parse_table(const cli_command *cmd, const cli_option *options, bool stop_at_argument,
+                    int argc, char **argv, cli_option_handler handler, void *ctx);
 /* Checks the positional argument count; prints a usage error when wrong. */
 bool cli_expect_args(const cli_command *cmd, int argc, char **argv, int first, int min, int max);
 
@@ -101,6 +107,8 @@ extern const cli_command cmd_image_build, cmd_image_validate, cmd_image_cat_mani
 extern const cli_command cmd_fetch, cmd_image_list, cmd_image_rm, cmd_image_gc, cmd_image_export,
     cmd_image_extract, cmd_image_render, cmd_image_verify;
 extern const cli_command cmd_discover, cmd_trust;
+extern const cli_command cmd_run, cmd_prepare, cmd_run_prepared, cmd_list, cmd_status, cmd_stop,
+    cmd_rm, cmd_gc, cmd_enter, cmd_cat_manifest, cmd_export, cmd_logs;
 
 /* All commands, in help order, NULL-terminated. */
 extern const cli_command *const cli_commands[];

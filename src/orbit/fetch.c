@@ -1,11 +1,9 @@
 /* `orbit fetch`: images into the store from files, URLs or the store itself. */
 #include <stdio.h>
 
+#include "acquire_setup.h"
 #include "cli.h"
-#include "fetch/auth.h"
-#include "progress.h"
 #include "store/acquire.h"
-#include "trust/trust.h"
 #include "util/mem.h"
 #include "util/strv.h"
 
@@ -45,53 +43,34 @@ static int handle_option(void *ctx, int id, const char *value)
     return 0;
 }
 
-static void print_notice(void *ctx, const char *message)
-{
-    (void)ctx;
-    fprintf(stderr, "%s: warning: %s\n", cli_program_name, message);
-}
-
 static int run(const cli_command *self, int argc, char **argv)
 {
-    fetch_args a = {.o = {.pull = ORB_PULL_UPDATE, .notice = print_notice}};
+    fetch_args a = {.o = {.pull = ORB_PULL_UPDATE}};
     int first = cli_parse(self, argc, argv, handle_option, &a);
     if (first < 0 || !cli_expect_args(self, argc, argv, first, 1, -1)) {
         strv_free(a.dependency_dirs);
         return first == CLI_HELP_SHOWN ? EXIT_OK : EXIT_USAGE;
     }
     _cleanup_(orb_store_closep) orb_store *store = NULL;
-    if (cli_open_store(&store) != EXIT_OK)
-        return EXIT_FAIL;
-    orb_keystore keystore = cli_keystore();
-    orb_auth auth = {0};
-    orb_error *err = NULL;
-    if (orb_auth_load(cli_global.local_config, cli_global.system_config, &auth, &err) < 0) {
-        strv_free(a.dependency_dirs);
-        return cli_error(err);
-    }
-    cli_progress progress;
-    cli_progress_init(&progress);
-    a.o.progress = &progress.hooks;
-    a.o.insecure = cli_global.insecure;
+    cli_acquire setup;
     a.o.dependency_dirs = a.dependency_dirs;
-    a.o.keystore = &keystore;
-    a.o.trust_keys_from_https = cli_global.trust_keys_from_https;
-    a.o.auth = &auth;
-    a.o.config_dir = cli_global.local_config;
-    cli_notice_insecure(cli_global.insecure);
+    if (cli_open_store(&store) != EXIT_OK || cli_acquire_init(&setup, &a.o) != EXIT_OK) {
+        strv_free(a.dependency_dirs);
+        return EXIT_FAIL;
+    }
     int status = EXIT_OK;
     for (int i = first; i < argc; i++) {
         char id[ORB_IMAGE_ID_LEN + 1];
-        err = NULL;
+        orb_error *err = NULL;
         int r = orb_acquire(store, argv[i], &a.o, id, &err);
-        cli_progress_done(&progress);
+        cli_progress_done(&setup.progress);
         if (r < 0)
             status = cli_error(err);
         else
             printf("%s\n", id);
     }
     strv_free(a.dependency_dirs);
-    orb_auth_clear(&auth);
+    cli_acquire_done(&setup);
     return status;
 }
 

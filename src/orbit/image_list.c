@@ -166,19 +166,21 @@ static void print_table(const list_args *a, const orb_image_record *r, size_t n)
     cli_table_print(&t, !a->no_legend);
 }
 
+/* rkt's api/v1 ImageListEntry fields (id, name, import_time and
+ * last_used_time in nanoseconds, size), which rktlet-style tools parse, and
+ * what orbit knows besides. */
 static json_t *record_json(const orb_image_record *r)
 {
     json_t *labels = json_object();
     for (size_t i = 0; i < r->labels.n; i++)
         json_object_set_new(labels, r->labels.items[i].name, json_string(r->labels.items[i].value));
-    _cleanup_free_ char *imported = format_time(r->import_time, true);
-    _cleanup_free_ char *used = format_time(r->last_used, true);
-    return json_pack("{s:s, s:s, s:o, s:I, s:I, s:I, s:s, s:s, s:s?, s:b, s:s}", "id", r->id,
-                     "name", r->name, "labels", labels, "size", (json_int_t)r->blob_size,
+    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:I, s:I, s:s?, s:b, s:s}", "id", r->id,
+                     "name", r->name, "import_time", (json_int_t)r->import_time * 1000,
+                     "last_used_time", (json_int_t)r->last_used * 1000, "size",
+                     (json_int_t)(r->blob_size + r->tree_size), "labels", labels,
                      "uncompressed_size", (json_int_t)r->tar_size, "tree_size",
-                     (json_int_t)r->tree_size, "import_time", imported, "last_used", used, "source",
-                     r->source, "signed", r->has_signature, "compression",
-                     orb_compression_name(r->compression));
+                     (json_int_t)r->tree_size, "source", r->source, "signed", r->has_signature,
+                     "compression", orb_compression_name(r->compression));
 }
 
 static void print_json(const orb_image_record *r, size_t n, bool pretty)

@@ -7,6 +7,18 @@
 #include "cli.h"
 
 const cli_command *const cli_commands[] = {
+    &cmd_run,
+    &cmd_prepare,
+    &cmd_run_prepared,
+    &cmd_list,
+    &cmd_status,
+    &cmd_stop,
+    &cmd_enter,
+    &cmd_logs,
+    &cmd_cat_manifest,
+    &cmd_export,
+    &cmd_rm,
+    &cmd_gc,
     &cmd_fetch,
     &cmd_discover,
     &cmd_trust,

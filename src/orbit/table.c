@@ -53,6 +53,11 @@ void cli_table_print(cli_table *t, bool legend)
                 printf("%-*s  ", (int)width[c], cell ? cell : "");
         }
     }
+    cli_table_clear(t);
+}
+
+void cli_table_clear(cli_table *t)
+{
     for (size_t i = 0; i < t->filled; i++)
         free(t->cells[i]);
     free(t->cells);

@@ -19,3 +19,5 @@ void cli_table_addf(cli_table *t, const char *fmt, ...) __attribute__((format(pr
 /* Prints the table, columns separated by two spaces; the first row is
  * skipped when !legend. Frees the table. */
 void cli_table_print(cli_table *t, bool legend);
+/* Frees the table without printing it. */
+void cli_table_clear(cli_table *t);

@@ -270,3 +270,67 @@ class NetStore(Store):
 def net_store(orbit, tmp_path, web, test_ca):
     site, net = web
     return NetStore(orbit, tmp_path / "data", net, test_ca, tmp_path / "etc-orbit")
+
+
+def probe_path():
+    build = os.path.dirname(os.path.dirname(os.path.dirname(orbit_path())))
+    return os.path.join(build, "tests", "helpers", "orbit-probe")
+
+
+def pod_image(orbit, workdir, name="example.com/probe", exec_=("/bin/orbit-probe",), app=None,
+              files=None, **kw):
+    """An image with busybox, the probe program and users, for pods."""
+    layout = os.path.join(workdir, f"pod-layout-{name.rsplit('/', 1)[-1]}")
+    shutil.rmtree(layout, ignore_errors=True)
+    busybox_layout(layout, name=name, exec_=exec_)
+    shutil.copy2(probe_path(), os.path.join(layout, "rootfs", "bin", "orbit-probe"))
+    with open(os.path.join(layout, "rootfs", "etc", "passwd"), "a") as f:
+        f.write("app:x:1000:1000::/home/app:/bin/sh\n")
+    with open(os.path.join(layout, "rootfs", "etc", "group"), "a") as f:
+        f.write("app:x:1000:\nextra:x:2000:app\n")
+    os.makedirs(os.path.join(layout, "rootfs", "home", "app"))
+    for rel, data in (files or {}).items():
+        path = os.path.join(layout, "rootfs", rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    if app or kw:
+        with open(os.path.join(layout, "manifest")) as f:
+            m = json.load(f)
+        m["app"].update(app or {})
+        m.update(kw)
+        with open(os.path.join(layout, "manifest"), "w") as f:
+            json.dump(m, f)
+    out = os.path.join(workdir, name.rsplit("/", 1)[-1] + ".aci")
+    orbit.run("image", "build", "--overwrite", layout, out)
+    shutil.rmtree(layout)
+    return out
+
+
+class Pods(Store):
+    """A data dir for pod tests; every pod made is stopped and removed at the end."""
+
+    def uuids(self):
+        return [p["name"] for p in json.loads(self.run("list", "--format=json").stdout)]
+
+    def status(self, uuid):
+        return json.loads(self.run("status", "--format=json", uuid).stdout)
+
+    def cleanup(self):
+        if not os.path.isdir(os.path.join(self.path, "pods")):
+            return
+        for uuid in self.uuids():
+            self.run("stop", "--force", uuid, check=False)
+        for uuid in self.uuids():
+            self.run("status", "--wait=10s", uuid, check=False)
+            self.run("rm", uuid, check=False)
+        self.run("gc", "--grace-period=0", "--expire-prepared=0", check=False)
+
+
+@pytest.fixture
+def pods(orbit, tmp_path):
+    p = Pods(orbit, tmp_path / "data")
+    yield p
+    p.cleanup()
+    leftover = [l for l in open("/proc/self/mountinfo") if p.path in l]
+    assert leftover == [], f"mounts left behind: {leftover}"

@@ -84,6 +84,9 @@ int orb_aci_image_id(const char *path, char ret_id[ORB_IMAGE_ID_LEN + 1], orb_er
 /* The manifest's bytes as stored in the image (first `manifest` entry). The
  * whole archive is read, so a truncated or corrupt image is refused. */
 int orb_aci_read_manifest(const char *path, char **ret_json, size_t *ret_len, orb_error **err);
+/* The same, reading only as far as the manifest (quick when it comes first,
+ * as orbit writes it): for a first look, never as a check of the image. */
+int orb_aci_peek_manifest(const char *path, char **ret_json, size_t *ret_len, orb_error **err);
 
 /* Archive rules of appc 0.8.11 plus orbit's safety rules (see
  * docs/conformance.md). Problems with the content are recorded one per entry

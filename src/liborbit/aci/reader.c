@@ -452,7 +452,8 @@ int orb_aci_image_id(const char *path, char ret_id[ORB_IMAGE_ID_LEN + 1], orb_er
     return orb_aci_reader_finish(r, ret_id, err);
 }
 
-int orb_aci_read_manifest(const char *path, char **ret_json, size_t *ret_len, orb_error **err)
+static int read_manifest(const char *path, bool whole, char **ret_json, size_t *ret_len,
+                         orb_error **err)
 {
     _cleanup_(orb_aci_reader_freep) orb_aci_reader *r = NULL;
     if (orb_aci_reader_open(path, &r, err) < 0)
@@ -471,7 +472,7 @@ int orb_aci_read_manifest(const char *path, char **ret_json, size_t *ret_len, or
         if (orb_aci_reader_read_all(r, ORB_MANIFEST_MAX_SIZE, &json, &len, err) < 0)
             return -1;
         /* Read to the end: a manifest is never given out of a damaged image. */
-        if (orb_aci_reader_finish(r, NULL, err) < 0)
+        if (whole && orb_aci_reader_finish(r, NULL, err) < 0)
             return -1;
         *ret_json = TAKE_PTR(json);
         *ret_len = len;
@@ -480,4 +481,14 @@ int orb_aci_read_manifest(const char *path, char **ret_json, size_t *ret_len, or
     if (rc < 0)
         return -1;
     return orb_err(err, ENOENT, "%s: no manifest found", path);
+}
+
+int orb_aci_read_manifest(const char *path, char **ret_json, size_t *ret_len, orb_error **err)
+{
+    return read_manifest(path, true, ret_json, ret_len, err);
+}
+
+int orb_aci_peek_manifest(const char *path, char **ret_json, size_t *ret_len, orb_error **err)
+{
+    return read_manifest(path, false, ret_json, ret_len, err);
 }

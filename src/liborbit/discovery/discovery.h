@@ -18,9 +18,9 @@
 /* ---- meta tags ---------------------------------------------------------- */
 
 typedef struct orb_meta_tag {
-    char *name;    /* "ac-discovery" or "ac-discovery-pubkeys" */
-    char *prefix;  /* the name prefix the tag is for */
-    char *uri;     /* a template (endpoints) or a key URL */
+    char *name;   /* "ac-discovery" or "ac-discovery-pubkeys" */
+    char *prefix; /* the name prefix the tag is for */
+    char *uri;    /* a template (endpoints) or a key URL */
 } orb_meta_tag;
 
 /* Every <meta name="ac-..." content="PREFIX URI"> in an HTML page, in
@@ -64,12 +64,12 @@ typedef int (*orb_discovery_get)(void *ctx, const char *url, char **ret_body, si
                                  orb_error **err);
 
 typedef struct orb_discovery_options {
-    unsigned walks;       /* ORB_DISCOVER_* */
-    bool insecure_http;   /* fall back to http:// when https:// fails */
-    bool insecure_tls;    /* do not check certificates */
-    const char *ca_file;  /* NULL: $CURL_CA_BUNDLE or the system's */
+    unsigned walks;              /* ORB_DISCOVER_* */
+    bool insecure_http;          /* fall back to http:// when https:// fails */
+    bool insecure_tls;           /* do not check certificates */
+    const char *ca_file;         /* NULL: $CURL_CA_BUNDLE or the system's */
     const struct orb_auth *auth; /* credentials (fetch/auth.h); may be NULL */
-    orb_discovery_get get; /* NULL: the HTTP transport */
+    orb_discovery_get get;       /* NULL: the HTTP transport */
     void *get_ctx;
 } orb_discovery_options;
 

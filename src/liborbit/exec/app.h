@@ -23,9 +23,13 @@ typedef struct orb_app_identity {
     size_t n_groups;
 } orb_app_identity;
 
-/* rootfd: an O_PATH|O_DIRECTORY fd of the app's root. Errors name the value
- * and why ("user \"nobody2\": not in the image's /etc/passwd and not a
- * number"). */
+/* rootfd: an O_PATH|O_DIRECTORY fd of the app's root. The image's
+ * etc/passwd / etc/group (read inside the root, at most 4 MiB; comments and
+ * malformed lines skipped) first, then all digits (at most 4294967294), then
+ * a value starting with '/': that path's owner uid / group gid. Errors name
+ * the value and why ("user \"nobody2\": not in the image's /etc/passwd, not a
+ * number, not a path"; "user: must not be empty"; "supplementaryGIDs[1]: -1
+ * is not a valid group id"); callers add the app's name. */
 int orb_app_resolve_identity(int rootfd, const orb_app *app, orb_app_identity *ret,
                              orb_error **err);
 void orb_app_identity_clear(orb_app_identity *id);
@@ -36,11 +40,17 @@ void orb_app_identity_clear(orb_app_identity *id);
  * (already reified with overrides), later entries replacing earlier ones. */
 char **orb_app_environment(const char *app_name, const orb_app *app, const char *metadata_url);
 
-/* exec[0] resolved inside the root: an absolute path is checked; a bare name
- * is looked up in the PATH of env. Returns the path inside the root.
- * ENOENT names the program and the directories searched. */
+/* exec[0] resolved inside the root: an absolute path must be a regular file
+ * with an execute bit (symlinks resolved inside the root); a bare name is
+ * looked up in each absolute directory of env's PATH= (ORB_DEFAULT_PATH when
+ * env has none); a relative name with a '/' is refused (EINVAL). Returns the
+ * path inside the root as found ("/bin/sh", not its link target).
+ * ENOENT: "program \"foo\": not found in <PATH>" or "program \"/x\": does not
+ * exist in the image"; EACCES: "\"/bin/x\": not executable". */
 int orb_app_find_program(int rootfd, const char *program, char *const *env, char **ret,
                          orb_error **err);
 
-/* The working directory (default "/") must be a directory inside the root. */
+/* The working directory (NULL or "": "/") must be absolute and resolve to a
+ * directory inside the root: "working directory /nope: does not exist in the
+ * image" (ENOENT), "...: not a directory" (ENOTDIR). */
 int orb_app_check_working_dir(int rootfd, const char *dir, orb_error **err);

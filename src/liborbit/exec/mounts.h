@@ -34,6 +34,11 @@ int orb_mounts_make_private(orb_error **err);
 int orb_app_mount_root(const orb_pod *p, const orb_pod_manifest *pm, const orb_runtime_app *ra,
                        orb_error **err);
 
+/* Interactive pods: binds the pty at path `pty` (the terminal the app
+ * inherits) over the app's /dev/console, which orb_app_mount_root made a
+ * bind of /dev/null. Call after orb_app_mount_root. */
+int orb_app_mount_console(const char *rootfs, const char *pty, orb_error **err);
+
 /* In an app's first process: a new mount namespace, pivot_root into the
  * app's root (already fully mounted), the old root detached. */
 int orb_app_enter_root(const char *rootfs, orb_error **err);

@@ -1,1 +1,379 @@
-/* placeholder */
+/* pid 1 of a pod: sets up every app's root, reports the setup to `orbit
+ * run`, then runs the apps, reaps every process of the pod, records exit
+ * statuses, copies output and stops the pod on request. The apps' processes
+ * are started by spawn.c; output.c copies their output. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec/mounts.h"
+#include "exec/supervisor.h"
+#include "util/mem.h"
+
+int64_t orb_sv_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* A new network namespace has only lo, and down. */
+static int loopback_up(orb_error **err)
+{
+    _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr = {0};
+
+    if (fd < 0)
+        return orb_err_sys(err, errno, "socket");
+    strcpy(ifr.ifr_name, "lo");
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+        return orb_err_sys(err, errno, "loopback: get flags");
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        return orb_err_sys(err, errno, "loopback: bring up");
+    return 0;
+}
+
+/* The name orb_pod_write_etc chose (its `hostname` file), so that
+ * `hostname` and /etc/hostname agree. */
+static char *pod_hostname(const orb_sv *s)
+{
+    char *name = orb_pod_read_file(s->p, "hostname", NULL);
+
+    if (name) {
+        name[strcspn(name, "\n")] = '\0';
+        if (name[0])
+            return name;
+        free(name);
+    }
+    if (s->o->hostname)
+        return xstrdup(s->o->hostname);
+    return xasprintf("orbit-%.8s", s->p->uuid);
+}
+
+static int setup_namespaces(orb_sv *s, orb_error **err)
+{
+    int flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
+    _cleanup_free_ char *host = NULL;
+
+    if (s->o->net == ORB_NET_NONE)
+        flags |= CLONE_NEWNET;
+    if (unshare(flags) < 0)
+        return orb_err_sys(err, errno, "create the pod's namespaces");
+    if (orb_mounts_make_private(err) < 0)
+        return -1;
+    host = pod_hostname(s);
+    if (sethostname(host, strlen(host)) < 0)
+        return orb_err_sys(err, errno, "set hostname \"%s\"", host);
+    if (s->o->net == ORB_NET_NONE && loopback_up(err) < 0)
+        return -1;
+    return 0;
+}
+
+static int setup_signals(orb_sv *s, orb_error **err)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGQUIT);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return orb_err_sys(err, errno, "block signals");
+    signal(SIGPIPE, SIG_IGN);
+    s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (s->sigfd < 0)
+        return orb_err_sys(err, errno, "signalfd");
+    return 0;
+}
+
+/* Everything that can fail before an app starts, so that a bad user, a
+ * missing program or a failed mount stops the pod with nothing started. */
+static int setup(orb_sv *s, orb_error **err)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0)
+        return orb_err_sys(err, errno, "prctl");
+    /* Out of the terminal's process group: ^C reaches `orbit run` alone,
+     * which forwards it once (twice would be a forced stop). An interactive
+     * app needs the terminal's foreground group, where we stay. */
+    if (!s->o->interactive && setsid() < 0)
+        return orb_err_sys(err, errno, "setsid");
+    if (setup_signals(s, err) < 0 || setup_namespaces(s, err) < 0)
+        return -1;
+    for (size_t i = 0; i < s->n; i++)
+        if (orb_app_mount_root(s->p, s->pm, &s->pm->apps[i], err) < 0)
+            return -1;
+    for (size_t i = 0; i < s->n; i++) {
+        if (orb_sv_app_resolve(s->p, &s->pm->apps[i], &s->apps[i], err) < 0)
+            return -1;
+        if (s->o->interactive)
+            continue;
+        _cleanup_free_ char *rel = xasprintf("%s/log", s->apps[i].dir);
+        _cleanup_free_ char *path = orb_pod_path(s->p, rel);
+        if (orb_app_log_open(&s->apps[i].log, path, ORB_APP_LOG_MAX, err) < 0)
+            return orb_err_wrap(err, "app %s: log", s->apps[i].name);
+    }
+    return 0;
+}
+
+static void record_status(orb_sv *s, orb_sv_app *a)
+{
+    _cleanup_free_ char *rel = xasprintf("%s/status", a->dir);
+    _cleanup_free_ char *fin = xasprintf("%s/finished", a->dir);
+    _cleanup_free_ char *text = NULL;
+
+    if (WIFSIGNALED(a->status)) {
+        text = xasprintf("signaled %d", WTERMSIG(a->status));
+        a->code = 128 + WTERMSIG(a->status);
+    } else {
+        text = xasprintf("exited %d", WEXITSTATUS(a->status));
+        a->code = WEXITSTATUS(a->status);
+    }
+    a->failed = a->code != 0;
+    a->ended_in_stop = s->stopping;
+    orb_pod_write_file(s->p, rel, text, NULL);
+    orb_pod_write_time(s->p, fin, now_us(), NULL);
+}
+
+static void start_process(orb_sv *s, orb_sv_app *a, const orb_sv_exec *x, orb_sv_phase phase)
+{
+    pid_t pid = orb_sv_start(s, a, x);
+
+    a->phase = phase;
+    a->pid = pid > 0 ? pid : 0;
+    if (pid > 0)
+        return;
+    /* fork failed: the process "exited 125" at once (the message is in the log) */
+    a->status = W_EXITCODE(125, 0);
+    orb_sv_process_ended(s, a, a->status);
+}
+
+static void start_post_stop(orb_sv *s, orb_sv_app *a)
+{
+    if (a->post_stop.program && !s->forced)
+        start_process(s, a, &a->post_stop, ORB_SV_POST_STOP);
+    else
+        a->phase = ORB_SV_DONE, a->pid = 0;
+}
+
+static void start_main(orb_sv *s, orb_sv_app *a)
+{
+    _cleanup_free_ char *rel = xasprintf("%s/started", a->dir);
+
+    orb_pod_write_time(s->p, rel, now_us(), NULL);
+    a->started = true;
+    start_process(s, a, &a->main, ORB_SV_RUNNING);
+}
+
+static void app_failed(orb_sv *s, orb_sv_app *a)
+{
+    if (a->failed && s->o->stop_on_failure && !s->stopping)
+        orb_sv_stop(s, false);
+}
+
+void orb_sv_process_ended(orb_sv *s, orb_sv_app *a, int status)
+{
+    a->pid = 0;
+    switch (a->phase) {
+    case ORB_SV_PRE_START:
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            if (!s->stopping)
+                return start_main(s, a);
+            a->phase = ORB_SV_DONE; /* stopped before it started */
+            return;
+        }
+        a->status = status;
+        record_status(s, a);
+        app_failed(s, a);
+        return start_post_stop(s, a);
+    case ORB_SV_RUNNING:
+        a->status = status;
+        record_status(s, a);
+        app_failed(s, a);
+        return start_post_stop(s, a);
+    default:
+        a->phase = ORB_SV_DONE;
+    }
+}
+
+static void start_app(orb_sv *s, orb_sv_app *a)
+{
+    if (s->stopping)
+        a->phase = ORB_SV_DONE; /* stopped during setup: nothing starts */
+    else if (a->pre_start.program)
+        start_process(s, a, &a->pre_start, ORB_SV_PRE_START);
+    else
+        start_main(s, a);
+}
+
+static void signal_apps(orb_sv *s, int sig, bool handlers_too)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        orb_sv_app *a = &s->apps[i];
+        if (a->pid <= 0 || (a->phase == ORB_SV_POST_STOP && !handlers_too))
+            continue;
+        /* every app leads its own session; interactive ones stay in ours */
+        kill(s->o->interactive ? a->pid : -a->pid, sig);
+    }
+}
+
+/* The first stop asks every app to end (SIGTERM to its process group) and
+ * gives them ORB_STOP_TIMEOUT_MS; the second, or the deadline twice over,
+ * kills every process of the pod at once (kill(-1) from pid 1 reaches the
+ * whole namespace) and runs no more handlers. */
+void orb_sv_stop(orb_sv *s, bool force)
+{
+    if (force || s->stopping) {
+        s->forced = true;
+        s->deadline_ms = -1;
+        kill(-1, SIGKILL);
+        return;
+    }
+    s->stopping = true;
+    s->deadline_ms = orb_sv_now_ms() + ORB_STOP_TIMEOUT_MS;
+    signal_apps(s, SIGTERM, false);
+}
+
+static void stop_deadline(orb_sv *s)
+{
+    if (s->kill_stage == 0) {
+        s->kill_stage = 1;
+        s->deadline_ms = orb_sv_now_ms() + ORB_STOP_TIMEOUT_MS;
+        signal_apps(s, SIGKILL, true);
+        return;
+    }
+    orb_sv_stop(s, true);
+}
+
+static void reap(orb_sv *s)
+{
+    int status;
+    pid_t pid;
+
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (size_t i = 0; i < s->n; i++) {
+            orb_sv_app *a = &s->apps[i];
+            if (a->pid != pid)
+                continue;
+            orb_sv_drain(s, pid);
+            orb_sv_process_ended(s, a, status);
+            break;
+        }
+        /* anything else is an orphan reparented to us: reaped, forgotten */
+    }
+}
+
+static void handle_signals(orb_sv *s)
+{
+    struct signalfd_siginfo si;
+
+    while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        int sig = (int)si.ssi_signo;
+        if (sig == SIGCHLD)
+            continue;
+        /* interactive: the terminal's ^C and ^\ are the app's own business */
+        if (s->o->interactive && (sig == SIGINT || sig == SIGQUIT))
+            continue;
+        orb_sv_stop(s, sig == SIGQUIT);
+    }
+    reap(s);
+}
+
+static bool all_done(const orb_sv *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->apps[i].phase != ORB_SV_DONE)
+            return false;
+    return true;
+}
+
+static void maybe_ready(orb_sv *s)
+{
+    if (s->ready)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->apps[i].phase == ORB_SV_PRE_START || s->apps[i].phase == ORB_SV_WAITING)
+            return;
+    s->ready = true;
+    orb_pod_write_time(s->p, ORB_POD_READY, now_us(), NULL);
+}
+
+/* The first app (in manifest order) that failed on its own; else the first
+ * that failed while the pod stopped (143 after a SIGTERM stop), else 0. So
+ * with --stop-on-failure the pod's code is the failure's, not the stop's. */
+static int pod_code(const orb_sv *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->apps[i].failed && !s->apps[i].ended_in_stop)
+            return s->apps[i].code;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->apps[i].failed)
+            return s->apps[i].code;
+    return 0;
+}
+
+static int run(orb_sv *s)
+{
+    handle_signals(s); /* a stop that came during setup */
+    for (size_t i = 0; i < s->n; i++)
+        start_app(s, &s->apps[i]);
+    while (!all_done(s)) {
+        maybe_ready(s);
+        int timeout = -1;
+        if (s->deadline_ms >= 0) {
+            int64_t left = s->deadline_ms - orb_sv_now_ms();
+            timeout = left < 0 ? 0 : (int)left;
+        }
+        int r = orb_sv_poll(s, timeout);
+        if (r < 0)
+            break;
+        if (r & ORB_SV_POLL_SIGNAL)
+            handle_signals(s);
+        if (s->deadline_ms >= 0 && orb_sv_now_ms() >= s->deadline_ms)
+            stop_deadline(s);
+    }
+    orb_sv_flush(s);
+    orb_pod_write_time(s->p, ORB_POD_FINISHED, now_us(), NULL);
+    return pod_code(s);
+}
+
+int orb_supervisor_main(orb_pod *p, const orb_pod_manifest *pm, const orb_run_options *o,
+                        int sync_fd)
+{
+    _cleanup_error_ orb_error *e = NULL;
+    orb_sv s = {.p = p, .pm = pm, .o = o, .n = pm->n_apps, .sigfd = -1, .deadline_ms = -1};
+
+    s.apps = xcalloc(s.n ? s.n : 1, sizeof(*s.apps));
+    for (size_t i = 0; i < s.n; i++)
+        s.apps[i].log.fd = -1;
+    if (setup(&s, &e) < 0) {
+        orb_sync_send(sync_fd, e);
+        return 1;
+    }
+    /* EPIPE here: `orbit run` died before it could see us (our death signal
+     * was set after the fork), so nobody would stop the pod. */
+    if (orb_sync_send(sync_fd, NULL) < 0)
+        return 1;
+    close(sync_fd);
+    return run(&s);
+}

@@ -19,7 +19,9 @@
  *   started, finished      times (microseconds, text), written by the supervisor
  *   ready                  present once every app has been started
  *   stop                   written by `orbit stop` ("graceful" or "force")
- *   hostname, hosts, resolv.conf   files bound into every app
+ *   gc-marked              time the pod was moved to a garbage dir (microseconds, text)
+ *   hostname, hosts, resolv.conf   files bound into every app (when present)
+ *   hosts.default          bound on /etc/hosts of apps whose image has none
  *   apps/<name>/manifest   the image manifest of the app
  *   apps/<name>/tree       the directory holding the rendered rootfs/ (text)
  *   apps/<name>/rootfs/    the app's root (overlay mount point, or a copy)
@@ -37,23 +39,24 @@
 
 #include "util/error.h"
 
-#define ORB_POD_MANIFEST "pod"
-#define ORB_POD_CREATED "created"
-#define ORB_POD_TREES "trees"
-#define ORB_POD_OVERLAY "overlay"
-#define ORB_POD_PID "pid"
-#define ORB_POD_STARTED "started"
-#define ORB_POD_FINISHED "finished"
-#define ORB_POD_READY "ready"
-#define ORB_POD_STOP "stop"
+#define ORB_POD_MANIFEST  "pod"
+#define ORB_POD_CREATED   "created"
+#define ORB_POD_TREES     "trees"
+#define ORB_POD_OVERLAY   "overlay"
+#define ORB_POD_PID       "pid"
+#define ORB_POD_STARTED   "started"
+#define ORB_POD_FINISHED  "finished"
+#define ORB_POD_READY     "ready"
+#define ORB_POD_STOP      "stop"
+#define ORB_POD_GC_MARKED "gc-marked"
 
 typedef enum orb_pod_state {
     ORB_POD_EMBRYO,
     ORB_POD_PREPARING,       /* prepare/, locked */
     ORB_POD_ABORTED_PREPARE, /* prepare/, unlocked: the preparer died */
     ORB_POD_PREPARED,
-    ORB_POD_RUNNING,         /* run/, locked */
-    ORB_POD_EXITED,          /* run/, unlocked */
+    ORB_POD_RUNNING, /* run/, locked */
+    ORB_POD_EXITED,  /* run/, unlocked */
     ORB_POD_EXITED_GARBAGE,
     ORB_POD_GARBAGE,
     _ORB_POD_STATE_MAX,
@@ -75,9 +78,10 @@ typedef struct orb_pod {
 /* A new pod with a random UUID: created in embryo/, locked, and moved to
  * prepare/ (state ORB_POD_PREPARING, lock held). */
 int orb_pod_create(const char *data_dir, orb_pod **ret, orb_error **err);
-/* Finds a pod by UUID or unambiguous prefix in any state and reads its
- * state (probing the lock without taking it). ENOENT / EINVAL (ambiguous,
- * candidates listed) as for images. */
+/* Finds a pod by UUID or unambiguous prefix (hex digits and dashes, any
+ * case) in any state and reads its state (probing the lock without taking
+ * it; a pod whose lock this process holds reads as locked). ENOENT "no pod
+ * X" / EINVAL (ambiguous, candidates listed). */
 int orb_pod_open(const char *data_dir, const char *uuid_or_prefix, orb_pod **ret, orb_error **err);
 /* Every pod, newest first. */
 int orb_pod_list(const char *data_dir, orb_pod ***ret, size_t *ret_n, orb_error **err);
@@ -85,12 +89,17 @@ void orb_pod_free(orb_pod *p);
 void orb_pod_freep(orb_pod **p);
 void orb_pods_free(orb_pod **pods, size_t n);
 
-/* Takes the pod's lock (exclusive), waiting or not (EWOULDBLOCK). */
+/* Takes the pod's lock (exclusive), waiting or not (EWOULDBLOCK); a no-op
+ * when p already holds it. After waiting, p->dir follows the pod if another
+ * process moved it meanwhile. */
 int orb_pod_lock(orb_pod *p, bool wait, orb_error **err);
 /* Moves the pod to another state directory (rename; the lock goes with the
  * directory). Allowed: preparing->prepared, preparing->garbage,
  * prepared->running (run/), prepared->garbage, exited->exited-garbage,
- * aborted prepare->garbage. */
+ * aborted prepare->garbage. Takes the lock first (non-blocking) unless p
+ * holds it, so a pod another process uses is never moved (EWOULDBLOCK); a pod
+ * moved away by another process meanwhile gives ENOENT. Moves to a garbage
+ * directory write ORB_POD_GC_MARKED. */
 int orb_pod_move(orb_pod *p, orb_pod_state to, orb_error **err);
 
 /* Small files of the pod directory, written atomically. */
@@ -124,12 +133,16 @@ int orb_pod_read_status(const orb_pod *p, orb_pod_status *ret, orb_error **err);
 void orb_pod_status_clear(orb_pod_status *s);
 
 /* Stops a running pod: writes the stop request and signals the supervisor
- * (SIGTERM; with force, SIGKILL to every process of the pod). */
+ * (SIGTERM; with force SIGKILL, which ends its PID namespace and so every
+ * process of the pod). EINVAL naming the state when not running; ESRCH when
+ * the recorded supervisor is gone or its pid was reused. */
 int orb_pod_stop(orb_pod *p, bool force, orb_error **err);
 
-/* Removes a pod that is not running: unmounts everything under its
- * directory (deepest first, lazily when busy), then deletes it. Refused
- * (EBUSY) for running or preparing pods. */
+/* Removes a pod that is not running: moves it to a garbage directory (so a
+ * crash midway leaves it marked), unmounts everything under its directory
+ * (deepest first, lazily when busy), then deletes it. Refused (EBUSY) for
+ * running or preparing pods, unless p itself holds the lock (a failed
+ * prepare, run --rm). */
 int orb_pod_remove(orb_pod *p, orb_error **err);
 
 typedef struct orb_pod_gc_options {

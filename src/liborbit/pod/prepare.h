@@ -27,7 +27,7 @@ typedef struct orb_app_request {
     orb_kv_list environment;  /* --environment=K=V (highest precedence) */
     orb_kv_list annotations;  /* --annotation=K=V */
     orb_kv_list user_annotations, user_labels;
-    char **mounts;            /* --mount=volume=NAME,target=PATH */
+    char **mounts; /* --mount=volume=NAME,target=PATH */
     /* isolators, recorded now and enforced by the executor later */
     char *memory;        /* --memory=512M or bytes */
     char *cpu;           /* --cpu=500m or cores */
@@ -49,16 +49,22 @@ typedef struct orb_pod_request {
     bool inherit_env;              /* --inherit-env: the environment of the preparing process */
     bool no_overlay;               /* --no-overlay: copy each rendered tree instead */
     orb_kv_list annotations;       /* pod annotations */
-    orb_acquire_options acquire;   /* how images are fetched (pull policy default `new`) */
+    orb_acquire_options acquire;   /* how images are fetched (pull policy default `new`);
+                                    * its pointers are not owned by the request */
 } orb_pod_request;
 
+/* Free every string and list of the request (not what r->acquire points to). */
 void orb_app_request_clear(orb_app_request *r);
+/* The default app name of an image: the last segment of its name as an AC
+ * Name ("example.com/my_app" -> "my-app"); may be empty. Allocated. */
+char *orb_app_name_from_image(const char *image_name);
 void orb_pod_request_clear(orb_pod_request *r);
 
 /* Builds the pod manifest from a request and the images' manifests (ids[i]
  * and images[i] for apps[i]): app names unique (default from image names),
  * every override applied over the image's app, environment in rkt's order
- * (image < inherited < --set-env-file < --set-env < --environment), volumes
+ * (--inherit-env < image < --set-env-file < --set-env < --environment: the
+ * host's variables only fill what the image leaves unset, as rkt documents), volumes
  * and mounts checked (a mount naming an unknown volume is an error; a mount
  * point without a volume gets an implicit empty volume), isolator flags as
  * isolators (--memory/--cpu accept 512M / 500m and raw numbers). Errors name

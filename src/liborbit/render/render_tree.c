@@ -139,7 +139,8 @@ static int compare_entries(const void *a, const void *b)
 
 static int lay_down(lay_ctx *c, render_selection *sel, orb_error **err)
 {
-    qsort(sel->items, sel->n, sizeof(render_entry), compare_entries);
+    if (sel->n > 1)
+        qsort(sel->items, sel->n, sizeof(render_entry), compare_entries);
     for (size_t i = 0; i < sel->n; i++)
         if (place_entry(c, &sel->items[i], err) < 0)
             return -1;

@@ -91,10 +91,10 @@ typedef enum orb_volume_kind { ORB_VOLUME_HOST, ORB_VOLUME_EMPTY } orb_volume_ki
 typedef struct orb_volume {
     char *name;
     orb_volume_kind kind;
-    char *source;   /* host only */
-    int read_only;  /* -1 unset, 0, 1 */
-    int recursive;  /* -1 unset, 0, 1 */
-    char *mode;     /* empty only; NULL when unset ("0755" when applied) */
+    char *source;  /* host only */
+    int read_only; /* -1 unset, 0, 1 */
+    int recursive; /* -1 unset, 0, 1 */
+    char *mode;    /* empty only; NULL when unset ("0755" when applied) */
     bool has_uid, has_gid;
     int64_t uid, gid;
 } orb_volume;

@@ -24,8 +24,8 @@ enum {
     ORB_INSECURE_TLS = 1 << 1,    /* TLS certificates not checked */
     ORB_INSECURE_IMAGE = 1 << 2,  /* image signatures not verified */
     ORB_INSECURE_PUBKEY = 1 << 3, /* keys fetched without verification */
-    ORB_INSECURE_ALL_FETCH = ORB_INSECURE_HTTP | ORB_INSECURE_TLS | ORB_INSECURE_IMAGE |
-                             ORB_INSECURE_PUBKEY,
+    ORB_INSECURE_ALL_FETCH =
+        ORB_INSECURE_HTTP | ORB_INSECURE_TLS | ORB_INSECURE_IMAGE | ORB_INSECURE_PUBKEY,
 };
 
 /* "none", or a comma-separated list of http, tls, image, pubkey, all-fetch, all. */
@@ -41,8 +41,8 @@ typedef struct orb_acquire_options {
     bool trust_keys_from_https;          /* trust discovered keys fetched over verified HTTPS */
     const struct orb_auth *auth;         /* credentials for HTTP servers; may be NULL */
     const char *config_dir;              /* where auth.d/ lives, for messages */
-    char **dependency_dirs; /* extra places to look for dependencies; may be NULL */
-    uint64_t max_size;      /* uncompressed size limit per image; 0 = default */
+    char **dependency_dirs;              /* extra places to look for dependencies; may be NULL */
+    uint64_t max_size;                   /* uncompressed size limit per image; 0 = default */
     const orb_progress *progress;
     /* Things the user must hear about (anything insecure that happened);
      * may be NULL. */
@@ -69,9 +69,9 @@ int orb_acquire(orb_store *s, const char *source, const orb_acquire_options *o,
 
 /* What an image being acquired must be (a dependency's declared identity). */
 typedef struct orb_expectation {
-    const char *id;              /* NULL or an image ID (possibly a loose prefix) */
-    const char *name;            /* NULL or the manifest name */
-    const orb_kv_list *labels;   /* NULL or labels the manifest must match */
+    const char *id;            /* NULL or an image ID (possibly a loose prefix) */
+    const char *name;          /* NULL or the manifest name */
+    const orb_kv_list *labels; /* NULL or labels the manifest must match */
     bool has_size;
     uint64_t size; /* uncompressed tar bytes */
 } orb_expectation;

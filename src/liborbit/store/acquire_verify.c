@@ -13,12 +13,14 @@
 #include "util/mem.h"
 #include "util/strv.h"
 
+/* The name the image claims, to pick the keys with. Only the start of the
+ * image is read: the import checks all of it, name included, afterwards. */
 static int manifest_name(const char *data_path, char **ret, orb_error **err)
 {
     _cleanup_free_ char *json = NULL;
     size_t len = 0;
     _cleanup_(orb_image_manifest_freep) orb_image_manifest *m = NULL;
-    if (orb_aci_read_manifest(data_path, &json, &len, err) < 0 ||
+    if (orb_aci_peek_manifest(data_path, &json, &len, err) < 0 ||
         orb_image_manifest_load(json, len, &m, err) < 0)
         return -1;
     *ret = xstrdup(m->name);

@@ -257,7 +257,8 @@ int orb_keystore_list(const orb_keystore *ks, orb_key_info **ret, size_t *ret_n,
     if (scan_effective(ks, &all, err) < 0)
         return -1;
     to_infos(&all, ret, ret_n);
-    qsort(*ret, *ret_n, sizeof(**ret), info_cmp);
+    if (*ret_n > 1)
+        qsort(*ret, *ret_n, sizeof(**ret), info_cmp);
     describe(*ret, *ret_n);
     for (size_t i = 0; i < *ret_n; i++)
         if (!(*ret)[i].uids)

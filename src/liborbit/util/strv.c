@@ -93,7 +93,9 @@ static int compare_strings(const void *a, const void *b)
 
 void strv_sort(char **v)
 {
-    qsort(v, strv_length(v), sizeof(char *), compare_strings);
+    size_t n = strv_length(v);
+    if (n > 1) /* qsort's array must not be NULL, even when empty */
+        qsort(v, n, sizeof(char *), compare_strings);
 }
 
 void strv_free(char **v)

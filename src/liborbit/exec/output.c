@@ -1,0 +1,208 @@
+/* The supervisor's side of the apps' output: a pipe per stream of every
+ * process, copied to the app's log and to our own stdout/stderr (the same
+ * side), prefixed with the app's name when asked. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exec/supervisor.h"
+#include "util/fs.h"
+#include "util/mem.h"
+
+#define READ_CHUNK 65536
+/* How long an ended process's pipes may take to reach EOF (a background
+ * child may hold them forever; they stay polled after that). */
+#define DRAIN_MS 250
+
+/* Another stream left a line unfinished on the same output: end it there,
+ * and have its rest start a new prefixed line, so that apps never share a
+ * line of the terminal. */
+static void end_foreign_line(orb_sv *s, orb_sv_stream *st)
+{
+    unsigned owner = s->mid_line_owner[st->out];
+
+    if (owner == 0 || owner == st->id)
+        return;
+    orb_write_all(st->out, "\n", 1);
+    for (size_t k = 0; k < s->n_streams; k++)
+        if (s->streams[k].id == owner)
+            s->streams[k].lp.mid_line = false;
+    s->mid_line_owner[st->out] = 0;
+}
+
+static void emit(orb_sv *s, orb_sv_stream *st, const char *buf, size_t n)
+{
+    orb_sv_app *a = &s->apps[st->app];
+
+    /* logging is best effort: a full disk must not stop the pod */
+    if (orb_app_log_write(&a->log, buf, n, NULL) < 0)
+        orb_app_log_close(&a->log);
+    if (!s->o->prefix_output) {
+        orb_write_all(st->out, buf, n);
+        return;
+    }
+    _cleanup_free_ char *out = NULL;
+    size_t len;
+    end_foreign_line(s, st);
+    orb_prefix_lines(&st->lp, buf, n, &out, &len);
+    orb_write_all(st->out, out, len);
+    s->mid_line_owner[st->out] = st->lp.mid_line ? st->id : 0;
+}
+
+static void add_stream(orb_sv *s, orb_sv_app *a, int fd, int out, pid_t pid)
+{
+    orb_sv_stream *st = xgrow(&s->streams, &s->n_streams, sizeof(*s->streams));
+
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    *st = (orb_sv_stream){.id = ++s->next_stream_id,
+                          .fd = fd,
+                          .app = (size_t)(a - s->apps),
+                          .out = out,
+                          .pid = pid,
+                          .lp = {.prefix = a->prefix}};
+}
+
+static void close_stream(orb_sv *s, size_t k)
+{
+    orb_sv_stream *st = &s->streams[k];
+
+    if (s->o->prefix_output && st->lp.mid_line && s->mid_line_owner[st->out] == st->id) {
+        orb_write_all(st->out, "\n", 1);
+        s->mid_line_owner[st->out] = 0;
+    }
+    close(st->fd);
+    memmove(st, st + 1, (s->n_streams - k - 1) * sizeof(*st));
+    s->n_streams--;
+}
+
+/* false at EOF or on an error. */
+static bool read_stream(orb_sv *s, orb_sv_stream *st)
+{
+    static char buf[READ_CHUNK];
+    ssize_t n = read(st->fd, buf, sizeof(buf));
+
+    if (n < 0)
+        return errno == EAGAIN || errno == EINTR;
+    if (n == 0)
+        return false;
+    emit(s, st, buf, (size_t)n);
+    return true;
+}
+
+static void report_start_failure(orb_sv *s, orb_sv_app *a, const orb_error *e)
+{
+    _cleanup_free_ char *line = xasprintf("orbit: %s\n", e->msg);
+
+    orb_app_log_write(&a->log, line, strlen(line), NULL);
+    orb_write_all(STDERR_FILENO, line, strlen(line));
+    (void)s;
+}
+
+pid_t orb_sv_start(orb_sv *s, orb_sv_app *a, const orb_sv_exec *x)
+{
+    _cleanup_error_ orb_error *e = NULL;
+    int out[2], err[2];
+    pid_t pid;
+
+    if (s->o->interactive) {
+        pid = orb_sv_spawn(a, x, -1, -1, true, &e);
+        if (pid < 0)
+            report_start_failure(s, a, e);
+        return pid;
+    }
+    if (pipe2(out, O_CLOEXEC) < 0) {
+        orb_err_sys(&e, errno, "app %s: pipe", a->name);
+        report_start_failure(s, a, e);
+        return -1;
+    }
+    if (pipe2(err, O_CLOEXEC) < 0) {
+        orb_err_sys(&e, errno, "app %s: pipe", a->name);
+        close(out[0]), close(out[1]);
+        report_start_failure(s, a, e);
+        return -1;
+    }
+    pid = orb_sv_spawn(a, x, out[1], err[1], false, &e);
+    close(out[1]), close(err[1]);
+    if (pid < 0) {
+        close(out[0]), close(err[0]);
+        report_start_failure(s, a, e);
+        return -1;
+    }
+    add_stream(s, a, out[0], STDOUT_FILENO, pid);
+    add_stream(s, a, err[0], STDERR_FILENO, pid);
+    return pid;
+}
+
+/* Polls the streams (of pid only, when pid > 0) and the signal fd (sigfd
+ * >= 0); reads what is ready, closes what ended. */
+static int poll_streams(orb_sv *s, int sigfd, pid_t pid, int timeout_ms)
+{
+    _cleanup_free_ struct pollfd *fds = xcalloc(s->n_streams + 1, sizeof(*fds));
+    _cleanup_free_ size_t *which = xcalloc(s->n_streams + 1, sizeof(*which));
+    nfds_t n = 0;
+    int ret = 0;
+
+    if (sigfd >= 0)
+        fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+    for (size_t k = 0; k < s->n_streams; k++) {
+        if (pid > 0 && s->streams[k].pid != pid)
+            continue;
+        which[n] = k;
+        fds[n++] = (struct pollfd){.fd = s->streams[k].fd, .events = POLLIN};
+    }
+    if (n == 0)
+        return 0;
+    if (poll(fds, n, timeout_ms) < 0)
+        return errno == EINTR ? 0 : -1;
+    /* backwards, so closing a stream does not move the ones still to see */
+    for (nfds_t i = n; i-- > 0;) {
+        if (!fds[i].revents)
+            continue;
+        if (sigfd >= 0 && i == 0) {
+            ret |= ORB_SV_POLL_SIGNAL;
+            continue;
+        }
+        if (!read_stream(s, &s->streams[which[i]]))
+            close_stream(s, which[i]);
+    }
+    return ret;
+}
+
+int orb_sv_poll(orb_sv *s, int timeout_ms)
+{
+    return poll_streams(s, s->sigfd, 0, timeout_ms);
+}
+
+static bool has_streams(const orb_sv *s, pid_t pid)
+{
+    for (size_t k = 0; k < s->n_streams; k++)
+        if (s->streams[k].pid == pid)
+            return true;
+    return false;
+}
+
+void orb_sv_drain(orb_sv *s, pid_t pid)
+{
+    int64_t deadline = orb_sv_now_ms() + DRAIN_MS;
+
+    while (has_streams(s, pid)) {
+        int64_t left = deadline - orb_sv_now_ms();
+        if (left <= 0 || poll_streams(s, -1, pid, (int)left) < 0)
+            break;
+    }
+}
+
+void orb_sv_flush(orb_sv *s)
+{
+    while (s->n_streams > 0) {
+        orb_sv_stream *st = &s->streams[s->n_streams - 1];
+        struct pollfd pfd = {.fd = st->fd, .events = POLLIN};
+        while (poll(&pfd, 1, 0) > 0 && read_stream(s, st))
+            ;
+        close_stream(s, s->n_streams - 1);
+    }
+    free(s->streams);
+    s->streams = NULL;
+}

@@ -1,0 +1,131 @@
+/* The executor's internals shared by run.c (the `orbit run` process),
+ * supervisor.c/spawn.c (pid 1 of the pod) and enter.c. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "exec/app.h"
+#include "exec/exec.h"
+#include "exec/logs.h"
+#include "pod/pod.h"
+#include "schema/manifest.h"
+#include "util/error.h"
+
+/* The setup report the supervisor sends its parent over a pipe before any
+ * app starts (crun's sync socket): one message, written in a single write
+ * (at most PIPE_BUF bytes, so it is never torn): a 4-byte errno, a 4-byte
+ * length and the message; errno 0 with an empty message means "set up, apps
+ * starting". Messages longer than ORB_SYNC_MSG_MAX are cut. */
+#define ORB_SYNC_MSG_MAX  3000
+#define ORB_SYNC_BUF_SIZE (8 + ORB_SYNC_MSG_MAX)
+
+/* e NULL: success. Returns the length written to buf (ORB_SYNC_BUF_SIZE). */
+size_t orb_sync_encode(const orb_error *e, char *buf);
+/* 0: success; 1: a setup error, in *ret; -1: malformed (err set). */
+int orb_sync_decode(const char *buf, size_t len, orb_error **ret, orb_error **err);
+int orb_sync_send(int fd, const orb_error *e);
+
+/* Field 22 of /proc/<pid>/stat: the start time in clock ticks since boot,
+ * which tells a process apart from a later one reusing its pid. */
+int orb_proc_starttime(pid_t pid, uint64_t *ret, orb_error **err);
+
+/* One program an app runs: the app itself or one of its handlers. */
+typedef struct orb_sv_exec {
+    char *program; /* resolved inside the root */
+    char **argv;
+} orb_sv_exec;
+
+typedef enum orb_sv_phase {
+    ORB_SV_WAITING,
+    ORB_SV_PRE_START,
+    ORB_SV_RUNNING,
+    ORB_SV_POST_STOP,
+    ORB_SV_DONE,
+} orb_sv_phase;
+
+/* An app as the supervisor runs it, everything resolved before anything
+ * starts. */
+typedef struct orb_sv_app {
+    const char *name;
+    char *prefix; /* "<name>: " */
+    char *rootfs; /* apps/<name>/rootfs, absolute */
+    char *dir;    /* apps/<name>, relative to the pod */
+    orb_app_identity id;
+    char **env;
+    char *workdir;
+    orb_sv_exec main, pre_start, post_stop; /* handlers: program NULL when absent */
+    orb_sv_phase phase;
+    pid_t pid; /* the process of the current phase, or 0 */
+    bool started, failed;
+    int status;         /* the app's wait status, once it ended */
+    int code;           /* its exit code, 128+signal when killed */
+    bool ended_in_stop; /* it ended after the pod began stopping */
+    orb_app_log log;
+} orb_sv_app;
+
+/* Resolves app i's identity, environment, program, handlers and working
+ * directory inside its mounted root. Errors name the app. */
+int orb_sv_app_resolve(const orb_pod *p, const orb_runtime_app *ra, orb_sv_app *a, orb_error **err);
+void orb_sv_app_clear(orb_sv_app *a);
+
+/* Forks a process of the app (in its root, as its user, stdout/stderr to
+ * out_fd/err_fd, or inherited when -1, stdin from /dev/null unless
+ * interactive). Returns the pid. */
+pid_t orb_sv_spawn(const orb_sv_app *a, const orb_sv_exec *x, int out_fd, int err_fd,
+                   bool interactive, orb_error **err);
+/* Child side helpers shared with enter.c: drop every signal setting, become
+ * the identity, close every fd above 2. They report failures by errno. */
+void orb_sv_reset_signals(void);
+int orb_sv_become(const orb_app_identity *id, orb_error **err);
+void orb_sv_close_fds(void);
+
+/* An output pipe of one of an app's processes, read by the supervisor. */
+typedef struct orb_sv_stream {
+    unsigned id;
+    int fd;
+    size_t app;
+    int out; /* where the copy goes: STDOUT_FILENO or STDERR_FILENO */
+    pid_t pid;
+    orb_line_prefixer lp;
+} orb_sv_stream;
+
+typedef struct orb_sv {
+    orb_pod *p;
+    const orb_pod_manifest *pm;
+    const orb_run_options *o;
+    orb_sv_app *apps;
+    size_t n;
+    orb_sv_stream *streams;
+    size_t n_streams;
+    unsigned next_stream_id;
+    unsigned mid_line_owner[3]; /* per output fd: the stream whose line is unfinished, or 0 */
+    int sigfd;
+    bool stopping, forced, ready;
+    int kill_stage;
+    int64_t deadline_ms; /* of the current stop stage, or -1 */
+} orb_sv;
+
+int64_t orb_sv_now_ms(void);
+void orb_sv_stop(orb_sv *s, bool force);
+void orb_sv_process_ended(orb_sv *s, orb_sv_app *a, int status);
+
+/* output.c: starts a process of app a with its output piped to us (or, when
+ * interactive, the terminal); -1 when it could not be started. */
+pid_t orb_sv_start(orb_sv *s, orb_sv_app *a, const orb_sv_exec *x);
+#define ORB_SV_POLL_SIGNAL 1
+/* One round of the main loop's poll: copies output; says whether the signal
+ * fd is readable. */
+int orb_sv_poll(orb_sv *s, int timeout_ms);
+/* Reads pid's pipes until EOF (bounded), so its output is complete before
+ * its status is recorded. */
+void orb_sv_drain(orb_sv *s, pid_t pid);
+/* At the end: whatever is left in the pipes, then close them. */
+void orb_sv_flush(orb_sv *s);
+
+/* pid 1 of the pod: sets up, reports on sync_fd, runs the apps. Returns the
+ * pod's exit code; the caller _exits with it. */
+int orb_supervisor_main(orb_pod *p, const orb_pod_manifest *pm, const orb_run_options *o,
+                        int sync_fd);

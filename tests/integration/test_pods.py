@@ -1,0 +1,244 @@
+"""Pods: real namespaces, overlayfs and processes, driven through the CLI."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import pod_image
+
+INSECURE = "--insecure-options=image"
+
+
+def run_pod(pods, *args, check=True, timeout=60):
+    return pods.run(INSECURE, "run", *args, check=check)
+
+
+def reports(stdout, prefixed=False):
+    """The probe's JSON reports in a pod's output: {app: report} when the
+    output is prefixed with app names, else a list."""
+    found = {} if prefixed else []
+    for line in stdout.splitlines():
+        app, _, rest = line.partition(": ") if prefixed else ("", "", line)
+        if rest.startswith("{"):
+            if prefixed:
+                found[app] = json.loads(rest)
+            else:
+                found.append(json.loads(rest))
+    return found
+
+
+def test_single_app_environment(pods, orbit, tmp_path):
+    image = pod_image(orbit, tmp_path)
+    p = run_pod(pods, image)
+    [r] = reports(p.stdout)
+    env = r["env"]
+    assert env["PATH"] == "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    assert env["AC_APP_NAME"] == "probe" and env["container"] == "orbit"
+    assert r["uid"] == 0 and r["gid"] == 0 and r["cwd"] == "/"
+    host = os.readlink("/proc/self/ns/pid")
+    assert r["ns"]["pid"] != host and r["ns"]["mnt"] != os.readlink("/proc/self/ns/mnt")
+    assert r["ns"]["uts"] != os.readlink("/proc/self/ns/uts")
+    assert r["ns"]["ipc"] != os.readlink("/proc/self/ns/ipc")
+    assert r["hostname"].startswith("orbit-")
+    targets = {m["target"] for m in r["mounts"]}
+    assert {"/", "/proc", "/dev", "/dev/pts", "/dev/shm", "/sys"} <= targets
+    [uuid] = pods.uuids()
+    s = pods.status(uuid)
+    assert s["state"] == "exited" and s["apps"][0]["exit_code"] == 0
+    assert s["apps"][0]["name"] == "probe" and s["apps"][0]["image_id"].startswith("sha512-")
+
+
+def test_two_apps_share_pid_ipc_uts_and_a_volume(pods, orbit, tmp_path):
+    first = pod_image(orbit, tmp_path, name="example.com/first",
+                      exec_=("/bin/sh", "-c", "/bin/orbit-probe append /data/hello first && "
+                             "/bin/orbit-probe wait /data/second 10 && /bin/orbit-probe"))
+    second = pod_image(orbit, tmp_path, name="example.com/second",
+                       exec_=("/bin/sh", "-c", "/bin/orbit-probe wait /data/hello 10 && "
+                              "/bin/orbit-probe append /data/second x && /bin/orbit-probe"))
+    p = run_pod(pods, "--volume=data,kind=empty", first, "--mount=volume=data,target=/data",
+                "---", second, "--mount=volume=data,target=/data")
+    r = reports(p.stdout, prefixed=True)
+    assert set(r) == {"first", "second"}
+    for ns in ("pid", "ipc", "uts", "net"):
+        assert r["first"]["ns"][ns] == r["second"]["ns"][ns], ns
+    assert r["first"]["ns"]["mnt"] != r["second"]["ns"]["mnt"]
+    assert r["first"]["env"]["AC_APP_NAME"] == "first"
+
+
+def test_pid_namespace_is_shared(pods, orbit, tmp_path):
+    sleeper = pod_image(orbit, tmp_path, name="example.com/sleeper",
+                        exec_=("/bin/orbit-probe", "sleep", "3"))
+    looker = pod_image(orbit, tmp_path, name="example.com/looker",
+                       exec_=("/bin/sh", "-c", "sleep 0.5; ps -o comm"))
+    p = run_pod(pods, sleeper, looker)
+    seen = [l.split(": ", 1)[1] for l in p.stdout.splitlines() if l.startswith("looker: ")]
+    assert "orbit-probe" in seen, p.stdout
+
+
+@pytest.mark.parametrize("args, code", [(("exit", "3"), 3), (("signal", "11"), 139),
+                                        (("signal", "9"), 137)])
+def test_exit_codes(pods, orbit, tmp_path, args, code):
+    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe", *args))
+    p = run_pod(pods, image, check=False)
+    assert p.returncode == code
+    [uuid] = pods.uuids()
+    assert pods.status(uuid)["apps"][0]["exit_code"] == code
+    assert f"app-probe={code}" in pods.run("status", uuid).stdout
+
+
+def test_event_handlers_run_in_order(pods, orbit, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe", "append", "/out/order", "main"),
+                      app={"eventHandlers": [
+                          {"name": "pre-start",
+                           "exec": ["/bin/orbit-probe", "append", "/out/order", "pre"]},
+                          {"name": "post-stop",
+                           "exec": ["/bin/orbit-probe", "append", "/out/order", "post"]}]})
+    run_pod(pods, f"--volume=out,kind=host,source={shared}", image,
+            "--mount=volume=out,target=/out")
+    assert (shared / "order").read_text() == "pre\nmain\npost\n"
+
+
+def test_user_and_group_forms(pods, orbit, tmp_path):
+    image = pod_image(orbit, tmp_path, files={"bin/owned": b"x"})
+    cases = [(("--user=1000", "--group=1000"), 1000, 1000),
+             (("--user=app", "--group=extra"), 1000, 2000),
+             (("--user=0", "--group=0", "--supplementary-gids=10,20"), 0, 0)]
+    for flags, uid, gid in cases:
+        [r] = reports(run_pod(pods, image, *flags).stdout)
+        assert (r["uid"], r["gid"]) == (uid, gid), flags
+    [r] = reports(run_pod(pods, image, "--supplementary-gids=10,20").stdout)
+    assert {10, 20} <= set(r["groups"])
+
+
+def test_bad_apps_fail_before_anything_starts(pods, orbit, tmp_path):
+    image = pod_image(orbit, tmp_path)
+    cases = {  # flag: what the error must name, besides the app
+        "--user=nobody-here": "nobody-here",
+        "--working-dir=/no/such/dir": "/no/such/dir",
+        "--exec=/bin/not-there": "/bin/not-there",
+        "--mount=volume=nope,target=/x": "nope",
+    }
+    for flag, named in cases.items():
+        p = run_pod(pods, image, flag, check=False)
+        assert p.returncode != 0 and named in p.stderr, (flag, p.stderr)
+        assert "probe" in p.stderr, p.stderr
+    p = run_pod(pods, f"--volume=v,kind=host,source={tmp_path}/missing", image,
+                "--mount=volume=v,target=/v", check=False)
+    assert p.returncode != 0 and "missing" in p.stderr
+    p = run_pod(pods, image, "---", image, check=False)
+    assert p.returncode != 0 and "duplicate" in p.stderr
+    p = pods.run(INSECURE, "run", "--pull-policy=never", "example.com/not-stored", check=False)
+    assert p.returncode != 0 and "example.com/not-stored" in p.stderr
+    states = [json.loads(pods.run("status", "--format=json", u).stdout)["state"]
+              for u in pods.uuids()]
+    assert "running" not in states
+
+
+def test_prepare_run_prepared_status_stop_rm(pods, orbit, tmp_path):
+    """The sequence Nomad's rkt driver drives."""
+    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe", "sleep", "60"))
+    out = pods.run(INSECURE, "prepare", "--set-env=FROM=nomad", image, "--memory=512M",
+                   "--cpu=500m").stdout
+    uuid = out.strip()
+    assert len(uuid) == 36 and out == uuid + "\n", "prepare prints only the UUID"
+    assert pods.status(uuid)["state"] == "prepared"
+    proc = subprocess.Popen([orbit.path, "--dir", pods.path, "run-prepared", uuid],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        pods.run("status", "--wait-ready=10s", uuid)
+        s = pods.status(uuid)
+        assert s["state"] == "running" and s["pid"] > 0 and "networks" in s
+        assert s["apps"][0]["state"] == "running"
+        m = json.loads(pods.run("cat-manifest", uuid).stdout)
+        isolators = {i["name"]: i["value"] for i in m["apps"][0]["app"]["isolators"]}
+        assert isolators["resource/memory"]["limit"] == "512M"
+        assert isolators["resource/cpu"]["limit"] == "500m"
+        e = pods.run("enter", uuid, "/bin/orbit-probe")
+        r = json.loads(e.stdout)
+        assert r["env"]["FROM"] == "nomad"
+        assert r["ns"]["pid"] == json.loads(pods.run("enter", uuid, "/bin/orbit-probe").stdout)["ns"]["pid"]
+        assert pods.run("stop", uuid).stdout.strip() == uuid
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert pods.status(uuid)["state"] == "exited"
+    assert pods.run("rm", uuid[:8]).stdout.strip() == uuid
+    assert pods.uuids() == []
+
+
+def test_sigterm_stops_cleanly_and_post_stop_runs(pods, orbit, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe", "sleep", "60"),
+                      app={"eventHandlers": [{"name": "post-stop", "exec": [
+                          "/bin/orbit-probe", "append", "/out/post", "ran"]}]})
+    proc = subprocess.Popen([orbit.path, "--dir", pods.path, INSECURE, "run",
+                             f"--volume=out,kind=host,source={shared}", image,
+                             "--mount=volume=out,target=/out"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 20
+    while time.time() < deadline and not pods.uuids():
+        time.sleep(0.05)
+    [uuid] = pods.uuids()
+    pods.run("status", "--wait-ready=10s", uuid)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=20)
+    assert (shared / "post").read_text() == "ran\n"
+    assert pods.status(uuid)["state"] == "exited"
+
+
+def test_kill_9_of_the_supervisor_then_gc(pods, orbit, tmp_path):
+    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe", "sleep", "60"))
+    uuid = pods.run(INSECURE, "prepare", image).stdout.strip()
+    proc = subprocess.Popen([orbit.path, "--dir", pods.path, "run-prepared", uuid],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        pods.run("status", "--wait-ready=10s", uuid)
+        pid = pods.status(uuid)["pid"]
+        os.kill(pid, signal.SIGKILL)
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    pods.run("status", "--wait=10s", uuid)
+    assert pods.status(uuid)["state"] == "exited"
+    out = pods.run("gc", "--grace-period=0").stdout
+    assert uuid in out
+    assert pods.uuids() == []
+
+
+def test_logs_are_kept(pods, orbit, tmp_path):
+    image = pod_image(orbit, tmp_path, exec_=("/bin/sh", "-c", "echo out-line; echo err-line >&2"))
+    p = run_pod(pods, image)
+    assert "out-line" in p.stdout and "err-line" in p.stderr
+    [uuid] = pods.uuids()
+    logs = pods.run("logs", uuid).stdout
+    assert "out-line" in logs and "err-line" in logs
+
+
+def test_readonly_rootfs_and_hostname_and_env(pods, orbit, tmp_path):
+    image = pod_image(orbit, tmp_path, exec_=("/bin/sh", "-c",
+                      "touch /x 2>/dev/null && echo writable || echo readonly; hostname; "
+                      "echo $LAYER"),
+                      app={"environment": [{"name": "LAYER", "value": "image"}]})
+    p = run_pod(pods, "--hostname=podhost", "--set-env=LAYER=set-env", image,
+                "--readonly-rootfs", "--environment=LAYER=app")
+    assert p.stdout.split() == ["readonly", "podhost", "app"]
+
+
+def test_export_an_exited_app(pods, orbit, tmp_path):
+    image = pod_image(orbit, tmp_path, exec_=("/bin/sh", "-c", "echo changed > /etc/made-here"))
+    run_pod(pods, image)
+    [uuid] = pods.uuids()
+    out = tmp_path / "exported.aci"
+    pods.run("export", uuid, str(out))
+    orbit.run("image", "validate", out)
+    listing = subprocess.run(["bsdtar", "-tf", str(out)], capture_output=True, text=True).stdout
+    assert "rootfs/etc/made-here" in listing and "rootfs/bin/busybox" in listing

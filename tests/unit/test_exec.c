@@ -1,0 +1,296 @@
+/* Unit tests for the executor's pure parts: bounded logs with rotation, the
+ * output line prefixer, the supervisor's setup report, process start times.
+ * Running pods is covered by the integration tests. */
+/* cmocka.h needs these before it */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exec/logs.h"
+#include "exec/supervisor.h"
+#include "util/fs.h"
+#include "util/fs_remove.h"
+#include "util/mem.h"
+
+typedef struct fixture {
+    char dir[64];
+    char *log;
+    char *log1;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = xcalloc(1, sizeof(*f));
+    strcpy(f->dir, "/tmp/orbit-test-exec-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    f->log = xasprintf("%s/log", f->dir);
+    f->log1 = xasprintf("%s/log.1", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    unlink(f->log);
+    unlink(f->log1);
+    rmdir(f->dir);
+    free(f->log);
+    free(f->log1);
+    free(f);
+    return 0;
+}
+
+static char *slurp(const char *path)
+{
+    char *buf = NULL;
+    size_t len;
+    orb_error *e = NULL;
+    if (orb_read_file(path, 1 << 20, &buf, &len, &e) < 0) {
+        orb_error_free(e);
+        return NULL;
+    }
+    return buf;
+}
+
+static void log_appends_below_limit(void **state)
+{
+    fixture *f = *state;
+    orb_app_log l;
+    assert_int_equal(orb_app_log_open(&l, f->log, 10, NULL), 0);
+    assert_int_equal(orb_app_log_write(&l, "abc", 3, NULL), 0);
+    assert_int_equal(orb_app_log_write(&l, "def", 3, NULL), 0);
+    orb_app_log_close(&l);
+    _cleanup_free_ char *text = slurp(f->log);
+    assert_string_equal(text, "abcdef");
+    assert_int_equal(access(f->log1, F_OK), -1);
+}
+
+static void log_rotates_at_limit(void **state)
+{
+    fixture *f = *state;
+    orb_app_log l;
+    assert_int_equal(orb_app_log_open(&l, f->log, 10, NULL), 0);
+    assert_int_equal(orb_app_log_write(&l, "0123456", 7, NULL), 0);
+    assert_int_equal(orb_app_log_write(&l, "789abcd", 7, NULL), 0);
+    orb_app_log_close(&l);
+    _cleanup_free_ char *old = slurp(f->log1);
+    _cleanup_free_ char *cur = slurp(f->log);
+    assert_string_equal(old, "0123456789");
+    assert_string_equal(cur, "abcd");
+}
+
+static void log_big_write_keeps_two_files_bounded(void **state)
+{
+    fixture *f = *state;
+    orb_app_log l;
+    assert_int_equal(orb_app_log_open(&l, f->log, 4, NULL), 0);
+    assert_int_equal(orb_app_log_write(&l, "aaaabbbbccccdd", 14, NULL), 0);
+    orb_app_log_close(&l);
+    _cleanup_free_ char *old = slurp(f->log1);
+    _cleanup_free_ char *cur = slurp(f->log);
+    assert_string_equal(old, "cccc");
+    assert_string_equal(cur, "dd");
+}
+
+static void log_reopen_counts_existing_size(void **state)
+{
+    fixture *f = *state;
+    orb_app_log l;
+    assert_int_equal(orb_app_log_open(&l, f->log, 6, NULL), 0);
+    assert_int_equal(orb_app_log_write(&l, "abcd", 4, NULL), 0);
+    orb_app_log_close(&l);
+    assert_int_equal(orb_app_log_open(&l, f->log, 6, NULL), 0);
+    assert_int_equal(l.size, 4);
+    assert_int_equal(orb_app_log_write(&l, "efgh", 4, NULL), 0);
+    orb_app_log_close(&l);
+    _cleanup_free_ char *old = slurp(f->log1);
+    _cleanup_free_ char *cur = slurp(f->log);
+    assert_string_equal(old, "abcdef");
+    assert_string_equal(cur, "gh");
+}
+
+static void log_open_missing_dir_is_named(void **state)
+{
+    fixture *f = *state;
+    orb_app_log l;
+    orb_error *e = NULL;
+    _cleanup_free_ char *path = xasprintf("%s/nope/log", f->dir);
+    assert_int_equal(orb_app_log_open(&l, path, 10, &e), -1);
+    assert_int_equal(e->errnum, ENOENT);
+    assert_non_null(strstr(e->msg, "nope/log"));
+    orb_error_free(e);
+}
+
+static char *prefix(orb_line_prefixer *lp, const char *in)
+{
+    char *out;
+    size_t len;
+    orb_prefix_lines(lp, in, strlen(in), &out, &len);
+    assert_int_equal(len, strlen(out));
+    return out;
+}
+
+static void prefix_full_lines(void **state)
+{
+    (void)state;
+    orb_line_prefixer lp = {.prefix = "web: "};
+    _cleanup_free_ char *out = prefix(&lp, "a\nb\n");
+    assert_string_equal(out, "web: a\nweb: b\n");
+    assert_false(lp.mid_line);
+}
+
+static void prefix_partial_lines_once(void **state)
+{
+    (void)state;
+    orb_line_prefixer lp = {.prefix = "db: "};
+    _cleanup_free_ char *a = prefix(&lp, "hel");
+    _cleanup_free_ char *b = prefix(&lp, "lo\nwor");
+    _cleanup_free_ char *c = prefix(&lp, "ld\n");
+    assert_string_equal(a, "db: hel");
+    assert_string_equal(b, "lo\ndb: wor");
+    assert_string_equal(c, "ld\n");
+    assert_false(lp.mid_line);
+}
+
+static void prefix_empty_lines_and_input(void **state)
+{
+    (void)state;
+    orb_line_prefixer lp = {.prefix = "x: "};
+    _cleanup_free_ char *a = prefix(&lp, "");
+    _cleanup_free_ char *b = prefix(&lp, "\n\n");
+    assert_string_equal(a, "");
+    assert_false(lp.mid_line);
+    assert_string_equal(b, "x: \nx: \n");
+}
+
+static void prefix_none_copies(void **state)
+{
+    (void)state;
+    orb_line_prefixer lp = {.prefix = NULL};
+    _cleanup_free_ char *a = prefix(&lp, "a\nb");
+    assert_string_equal(a, "a\nb");
+    assert_true(lp.mid_line);
+}
+
+static void sync_success_round_trips(void **state)
+{
+    (void)state;
+    char buf[ORB_SYNC_BUF_SIZE];
+    orb_error *got = NULL, *e = NULL;
+    size_t n = orb_sync_encode(NULL, buf);
+    assert_int_equal(n, 8);
+    assert_int_equal(orb_sync_decode(buf, n, &got, &e), 0);
+    assert_null(got);
+    assert_null(e);
+}
+
+static void sync_error_round_trips(void **state)
+{
+    (void)state;
+    char buf[ORB_SYNC_BUF_SIZE];
+    orb_error *sent = NULL, *got = NULL, *e = NULL;
+    orb_err(&sent, ENOENT, "app web: exec: \"/bin/nope\": not found");
+    size_t n = orb_sync_encode(sent, buf);
+    assert_int_equal(orb_sync_decode(buf, n, &got, &e), 1);
+    assert_int_equal(got->errnum, ENOENT);
+    assert_string_equal(got->msg, sent->msg);
+    orb_error_free(sent);
+    orb_error_free(got);
+}
+
+static void sync_error_without_errno_still_fails(void **state)
+{
+    (void)state;
+    char buf[ORB_SYNC_BUF_SIZE];
+    orb_error *sent = NULL, *got = NULL, *e = NULL;
+    orb_err(&sent, 0, "app a: user \"nobody2\": unknown");
+    size_t n = orb_sync_encode(sent, buf);
+    assert_int_equal(orb_sync_decode(buf, n, &got, &e), 1);
+    assert_int_equal(got->errnum, 0);
+    assert_string_equal(got->msg, "app a: user \"nobody2\": unknown");
+    orb_error_free(sent);
+    orb_error_free(got);
+}
+
+static void sync_long_message_is_cut(void **state)
+{
+    (void)state;
+    char buf[ORB_SYNC_BUF_SIZE];
+    orb_error *sent = NULL, *got = NULL, *e = NULL;
+    _cleanup_free_ char *longmsg = xmalloc(ORB_SYNC_MSG_MAX * 2 + 1);
+    memset(longmsg, 'x', ORB_SYNC_MSG_MAX * 2);
+    longmsg[ORB_SYNC_MSG_MAX * 2] = '\0';
+    orb_err(&sent, EIO, "%s", longmsg);
+    size_t n = orb_sync_encode(sent, buf);
+    assert_int_equal(n, ORB_SYNC_BUF_SIZE);
+    assert_true(n <= 4096); /* one atomic pipe write */
+    assert_int_equal(orb_sync_decode(buf, n, &got, &e), 1);
+    assert_int_equal(strlen(got->msg), ORB_SYNC_MSG_MAX);
+    orb_error_free(sent);
+    orb_error_free(got);
+}
+
+static void sync_rejects_malformed(void **state)
+{
+    (void)state;
+    char buf[ORB_SYNC_BUF_SIZE];
+    orb_error *sent = NULL, *got = NULL, *e = NULL;
+    orb_err(&sent, EIO, "boom");
+    size_t n = orb_sync_encode(sent, buf);
+    assert_int_equal(orb_sync_decode(buf, 3, &got, &e), -1);
+    assert_non_null(strstr(e->msg, "short"));
+    orb_error_free(e), e = NULL;
+    assert_int_equal(orb_sync_decode(buf, n - 1, &got, &e), -1);
+    assert_non_null(strstr(e->msg, "malformed"));
+    assert_null(got);
+    orb_error_free(e);
+    orb_error_free(sent);
+}
+
+static void starttime_of_self_and_missing(void **state)
+{
+    (void)state;
+    uint64_t a = 0, b = 0;
+    orb_error *e = NULL;
+    assert_int_equal(orb_proc_starttime(getpid(), &a, NULL), 0);
+    assert_int_equal(orb_proc_starttime(getpid(), &b, NULL), 0);
+    assert_true(a > 0);
+    assert_int_equal(a, b);
+    assert_int_equal(orb_proc_starttime(0x3fffffff, &a, &e), -1);
+    assert_non_null(strstr(e->msg, "process"));
+    orb_error_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(log_appends_below_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(log_rotates_at_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(log_big_write_keeps_two_files_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(log_reopen_counts_existing_size, setup, teardown),
+        cmocka_unit_test_setup_teardown(log_open_missing_dir_is_named, setup, teardown),
+        cmocka_unit_test(prefix_full_lines),
+        cmocka_unit_test(prefix_partial_lines_once),
+        cmocka_unit_test(prefix_empty_lines_and_input),
+        cmocka_unit_test(prefix_none_copies),
+        cmocka_unit_test(sync_success_round_trips),
+        cmocka_unit_test(sync_error_round_trips),
+        cmocka_unit_test(sync_error_without_errno_still_fails),
+        cmocka_unit_test(sync_long_message_is_cut),
+        cmocka_unit_test(sync_rejects_malformed),
+        cmocka_unit_test(starttime_of_self_and_missing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
