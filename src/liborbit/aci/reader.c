@@ -11,6 +11,7 @@
 #include "aci/aci_internal.h"
 #include "schema/manifest.h"
 #include "util/fs.h"
+#include "util/hasher.h"
 #include "util/mem.h"
 
 /* Two libarchive readers in a chain: `outer` decompresses the file (format
@@ -24,7 +25,8 @@ struct orb_aci_reader {
     size_t head_len, head_pos;
     unsigned char *buf;
     struct archive *outer, *inner;
-    EVP_MD_CTX *md;
+    orb_hasher *hasher;            /* SHA-512 of the tar stream, on a second core */
+    char id[ORB_IMAGE_ID_LEN + 1]; /* once finished */
     bool outer_eof;
     bool input_eof;              /* the file itself has been read to its end */
     char *outer_error;           /* why the decompressed stream failed, if it did */
@@ -109,7 +111,7 @@ static la_ssize_t pull_block(orb_aci_reader *r, const void **ret_buf)
             return -1;
         }
         if (size > 0) {
-            EVP_DigestUpdate(r->md, *ret_buf, size);
+            orb_hasher_update(r->hasher, *ret_buf, size);
             return (la_ssize_t)size;
         }
     }
@@ -238,8 +240,8 @@ static int open_chain(orb_aci_reader *r, orb_error **err)
         r->outer_error = xstrdup(archive_error_string(r->outer) ?: "");
         return reader_fail(r, err);
     }
-    r->md = EVP_MD_CTX_new();
-    if (!r->md || EVP_DigestInit_ex(r->md, EVP_sha512(), NULL) != 1)
+    r->hasher = orb_hasher_new();
+    if (!r->hasher)
         return orb_err(err, ENOMEM, "%s: cannot set up SHA-512", r->name);
     r->inner = archive_read_new();
     if (!r->inner)
@@ -383,19 +385,14 @@ int orb_aci_reader_finish(orb_aci_reader *r, char ret_id[ORB_IMAGE_ID_LEN + 1], 
         return reader_fail(r, err);
     if (r->opts.tap_fd >= 0 && drain_input(r, err) < 0)
         return -1;
-    if (ret_id) {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned md_len = 0;
-        EVP_MD_CTX *copy = EVP_MD_CTX_new();
-        if (!copy || EVP_MD_CTX_copy_ex(copy, r->md) != 1 ||
-            EVP_DigestFinal_ex(copy, md, &md_len) != 1 || md_len != 64) {
-            EVP_MD_CTX_free(copy);
-            return orb_err(err, EINVAL, "%s: SHA-512 failed", r->name);
-        }
-        EVP_MD_CTX_free(copy);
-        memcpy(ret_id, "sha512-", 7);
-        to_hex(md, md_len, ret_id + 7);
+    if (!r->id[0]) {
+        unsigned char md[64];
+        orb_hasher_final(r->hasher, md);
+        memcpy(r->id, "sha512-", 7);
+        to_hex(md, sizeof(md), r->id + 7);
     }
+    if (ret_id)
+        memcpy(ret_id, r->id, sizeof(r->id));
     return 0;
 }
 
@@ -422,7 +419,7 @@ void orb_aci_reader_free(orb_aci_reader *r)
         archive_read_free(r->inner);
     if (r->outer)
         archive_read_free(r->outer);
-    EVP_MD_CTX_free(r->md);
+    orb_hasher_free(r->hasher);
     if (r->fd >= 0)
         close(r->fd);
     free(r->outer_error);

@@ -68,7 +68,7 @@ static int copy_host_file(const orb_pod *p, const char *host_path, const char *n
     size_t len;
     if (orb_read_file(host_path, HOST_FILE_MAX, &buf, &len, err) < 0)
         return orb_err_wrap(err, "host's %s", host_path);
-    return orb_pod_write_file(p, name, buf, err);
+    return orb_pod_write_state(p, name, buf, err);
 }
 
 static void remove_pod_file(const orb_pod *p, const char *name)
@@ -82,7 +82,7 @@ static int write_hostname(const orb_pod *p, const char *hostname, orb_error **er
     if (!valid_hostname(hostname))
         return orb_err(err, EINVAL, "hostname \"%s\": not a valid host name", hostname);
     _cleanup_free_ char *text = xasprintf("%s\n", hostname);
-    return orb_pod_write_file(p, "hostname", text, err);
+    return orb_pod_write_state(p, "hostname", text, err);
 }
 
 static char *hosts_base(const char *hostname)
@@ -146,7 +146,7 @@ static int write_hosts_entries(const orb_pod *p, char **entries, const char *hos
             free(text);
             text = more;
         }
-        r = orb_pod_write_file(p, "hosts", text, err);
+        r = orb_pod_write_state(p, "hosts", text, err);
     }
     host_lines_free(lines, n);
     return r;
@@ -155,7 +155,7 @@ static int write_hosts_entries(const orb_pod *p, char **entries, const char *hos
 static int write_hosts(const orb_pod *p, char **entries, const char *hostname, orb_error **err)
 {
     _cleanup_free_ char *def = hosts_base(hostname);
-    if (orb_pod_write_file(p, "hosts.default", def, err) < 0)
+    if (orb_pod_write_state(p, "hosts.default", def, err) < 0)
         return -1;
     if (strv_length(entries) == 0) {
         remove_pod_file(p, "hosts");
@@ -209,7 +209,7 @@ static int write_resolv_conf(const orb_pod *p, const orb_run_options *o, orb_err
     if (append_words(&text, "search", o->dns_search, "--dns-search", err) < 0 ||
         append_words(&text, "options", o->dns_opt, "--dns-opt", err) < 0)
         return -1;
-    return orb_pod_write_file(p, "resolv.conf", text, err);
+    return orb_pod_write_state(p, "resolv.conf", text, err);
 }
 
 int orb_pod_write_etc(orb_pod *p, const orb_run_options *o, orb_error **err)

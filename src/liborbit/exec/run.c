@@ -80,7 +80,7 @@ static int record_start(orb_pod *p, pid_t pid, orb_error **err)
     if (orb_proc_starttime(pid, &start, err) < 0)
         return -1;
     text = xasprintf("%d %" PRIu64, (int)pid, start);
-    if (orb_pod_write_file(p, ORB_POD_PID, text, err) < 0)
+    if (orb_pod_write_state(p, ORB_POD_PID, text, err) < 0)
         return -1;
     return orb_pod_write_time(p, ORB_POD_STARTED, now_us(), err);
 }

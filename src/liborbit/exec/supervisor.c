@@ -151,7 +151,7 @@ static void record_status(orb_sv *s, orb_sv_app *a)
     }
     a->failed = a->code != 0;
     a->ended_in_stop = s->stopping;
-    orb_pod_write_file(s->p, rel, text, NULL);
+    orb_pod_write_state(s->p, rel, text, NULL);
     orb_pod_write_time(s->p, fin, now_us(), NULL);
 }
 

@@ -159,7 +159,11 @@ int orb_pod_create(const char *data_dir, orb_pod **ret, orb_error **err)
     if (p->lock_fd < 0)
         return orb_err_sys(err, -p->lock_fd, "create pod %s: lock", uuid);
     p->dir_fd = open(p->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (orb_pod_write_time(p, ORB_POD_CREATED, pod_now_us(), err) < 0 ||
+    /* unlike the times of a run, the creation time outlives a crash: gc
+     * expires prepared pods by it */
+    char created[32];
+    snprintf(created, sizeof(created), "%" PRId64 "\n", pod_now_us());
+    if (orb_pod_write_file(p, ORB_POD_CREATED, created, err) < 0 ||
         pod_rename(p, ORB_POD_PREPARING, err) < 0)
         return orb_err_wrap(err, "create pod %s", uuid);
     *ret = TAKE_PTR(p);
@@ -261,12 +265,14 @@ char *orb_pod_path(const orb_pod *p, const char *relative)
     return xasprintf("%s/%s", p->dir, relative);
 }
 
-int orb_pod_write_file(const orb_pod *p, const char *relative, const char *text, orb_error **err)
+static int write_file(const orb_pod *p, const char *relative, const char *text, bool durable,
+                      orb_error **err)
 {
     _cleanup_free_ char *path = orb_pod_path(p, relative);
     orb_output out;
     if (orb_output_open(&out, path, true, 0644, err) < 0)
         return orb_err_wrap(err, "pod %s", p->uuid);
+    out.durable = durable;
     if (orb_write_all(out.fd, text, strlen(text)) < 0) {
         int e = errno;
         orb_output_discard(&out);
@@ -275,6 +281,16 @@ int orb_pod_write_file(const orb_pod *p, const char *relative, const char *text,
     int r = orb_output_commit(&out, err);
     orb_output_discard(&out);
     return r < 0 ? orb_err_wrap(err, "pod %s", p->uuid) : 0;
+}
+
+int orb_pod_write_file(const orb_pod *p, const char *relative, const char *text, orb_error **err)
+{
+    return write_file(p, relative, text, true, err);
+}
+
+int orb_pod_write_state(const orb_pod *p, const char *relative, const char *text, orb_error **err)
+{
+    return write_file(p, relative, text, false, err);
 }
 
 char *orb_pod_read_file(const orb_pod *p, const char *relative, orb_error **err)
@@ -295,7 +311,7 @@ int orb_pod_write_time(const orb_pod *p, const char *relative, int64_t us, orb_e
 {
     char text[32];
     snprintf(text, sizeof(text), "%" PRId64 "\n", us);
-    return orb_pod_write_file(p, relative, text, err);
+    return orb_pod_write_state(p, relative, text, err);
 }
 
 int64_t orb_pod_read_time(const orb_pod *p, const char *relative)

@@ -105,6 +105,10 @@ int orb_pod_move(orb_pod *p, orb_pod_state to, orb_error **err);
 /* Small files of the pod directory, written atomically. */
 char *orb_pod_path(const orb_pod *p, const char *relative); /* allocated absolute path */
 int orb_pod_write_file(const orb_pod *p, const char *relative, const char *text, orb_error **err);
+/* The same for state that only describes live processes (pid, times,
+ * statuses, the files of a run): atomic, but not synced to disk, since a
+ * crash ends those processes anyway. Times are written this way. */
+int orb_pod_write_state(const orb_pod *p, const char *relative, const char *text, orb_error **err);
 /* NULL when missing. */
 char *orb_pod_read_file(const orb_pod *p, const char *relative, orb_error **err);
 int orb_pod_write_time(const orb_pod *p, const char *relative, int64_t us, orb_error **err);

@@ -79,7 +79,7 @@ static char *dir_of(const char *path)
 
 int orb_output_open(orb_output *out, const char *path, bool overwrite, int mode, orb_error **err)
 {
-    *out = (orb_output){.fd = -1, .overwrite = overwrite};
+    *out = (orb_output){.fd = -1, .overwrite = overwrite, .durable = true};
     _cleanup_free_ char *dir = dir_of(path);
     struct stat st;
     if (stat(dir, &st) < 0)
@@ -119,7 +119,7 @@ static int sync_parent_dir(const char *path)
 
 int orb_output_commit(orb_output *out, orb_error **err)
 {
-    if (fsync(out->fd) < 0)
+    if (out->durable && fsync(out->fd) < 0)
         return orb_err_sys(err, errno, "write %s", out->path);
     int r = close(TAKE_FD(out->fd));
     if (r < 0)
@@ -133,7 +133,8 @@ int orb_output_commit(orb_output *out, orb_error **err)
     }
     free(out->tmp_path);
     out->tmp_path = NULL;
-    (void)sync_parent_dir(out->path);
+    if (out->durable)
+        (void)sync_parent_dir(out->path);
     return 0;
 }
 

@@ -23,6 +23,8 @@ typedef struct orb_output {
     char *path;     /* final name */
     char *tmp_path; /* temporary name, NULL once committed or discarded */
     bool overwrite;
+    bool durable; /* synced to disk before and after the rename (the default); state that
+                     only describes live processes may set it false */
 } orb_output;
 
 /* Fails if the directory is missing, or the target exists and !overwrite. */
