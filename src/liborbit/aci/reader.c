@@ -13,10 +13,12 @@
 #include "util/fs.h"
 #include "util/hasher.h"
 #include "util/mem.h"
+#include "util/pump.h"
 
 /* Two libarchive readers in a chain: `outer` decompresses the file (format
  * raw, so the tar stream comes out as data); `inner` parses that stream as
- * tar through inner_read(), which hashes every byte it hands over. */
+ * tar through inner_read(). Decompression runs on a pump thread and hashing
+ * on a hasher thread, so a 2-core machine extracts while it decompresses. */
 struct orb_aci_reader {
     int fd;
     char *name;
@@ -25,7 +27,9 @@ struct orb_aci_reader {
     size_t head_len, head_pos;
     unsigned char *buf;
     struct archive *outer, *inner;
-    orb_hasher *hasher;            /* SHA-512 of the tar stream, on a second core */
+    orb_hasher *hasher; /* SHA-512 of the tar stream, on a second core */
+    orb_pump *pump;     /* decompression, on another thread */
+    bool pump_tried;
     char id[ORB_IMAGE_ID_LEN + 1]; /* once finished */
     bool outer_eof;
     bool input_eof;              /* the file itself has been read to its end */
@@ -81,8 +85,9 @@ static la_ssize_t file_read(struct archive *a, void *data, const void **ret_buf)
     }
 }
 
-/* Pulls the next block of the decompressed stream and hashes it; 0 at its end. */
-static la_ssize_t pull_block(orb_aci_reader *r, const void **ret_buf)
+/* Decompresses the next block of the stream and hashes it; 0 at its end.
+ * Runs on the pump's thread (or the caller's when there is no pump). */
+static la_ssize_t decompress_block(orb_aci_reader *r, const void **ret_buf)
 {
     while (!r->outer_eof) {
         size_t size = 0;
@@ -116,6 +121,24 @@ static la_ssize_t pull_block(orb_aci_reader *r, const void **ret_buf)
         }
     }
     return 0;
+}
+
+static ssize_t pump_source(void *ctx, const void **ret_buf)
+{
+    return decompress_block(ctx, ret_buf);
+}
+
+/* The next block of the decompressed stream. Decompression (and hashing)
+ * run on other cores while this thread parses and extracts. */
+static la_ssize_t pull_block(orb_aci_reader *r, const void **ret_buf)
+{
+    if (!r->pump_tried) {
+        r->pump_tried = true;
+        r->pump = orb_pump_start(pump_source, r);
+    }
+    if (!r->pump)
+        return decompress_block(r, ret_buf);
+    return orb_pump_read(r->pump, ret_buf);
 }
 
 static la_ssize_t inner_read(struct archive *a, void *data, const void **ret_buf)
@@ -415,6 +438,7 @@ void orb_aci_reader_free(orb_aci_reader *r)
 {
     if (!r)
         return;
+    orb_pump_stop(r->pump); /* before the archives its thread reads */
     if (r->inner)
         archive_read_free(r->inner);
     if (r->outer)
