@@ -42,6 +42,14 @@ int orb_gpg_err(orb_error **err, gpgme_error_t e, const char *what)
 
 static int engine_init(orb_error **err)
 {
+    /* Every key operation runs in its own home directory, so gpgconf has
+     * nothing to tell us; asking it would cost a process start or three per
+     * operation (gpg is then found in PATH). Must precede the first call. */
+    static bool flags_set;
+    if (!flags_set) {
+        gpgme_set_global_flag("disable-gpgconf", "1");
+        flags_set = true;
+    }
     /* gpgme_check_version is idempotent; it initialises the library. */
     if (!gpgme_check_version(NULL))
         return orb_err(err, EIO, "gpgme: cannot initialise the library");

@@ -125,11 +125,6 @@ static int run_verify(orb_gpg *g, const char *data_path, const char *signature_p
     gpgme_error_t e = gpgme_data_new_from_mem(&sig_d, sig, sig_len, 0);
     if (!e)
         e = gpgme_data_new_from_fd(&data_d, fd);
-    /* gpgme feeds gpg through a pipe, by default 4 KiB at a time: for an
-     * image of 100 MB that is tens of thousands of round trips. Best effort:
-     * older gpgme versions do not know the flag. */
-    if (!e)
-        (void)gpgme_data_set_flag(data_d, "io-buffer-size", "1048576");
     if (!e)
         e = gpgme_op_verify(g->ctx, sig_d, data_d, NULL);
     gpgme_data_release(sig_d);
