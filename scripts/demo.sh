@@ -1,7 +1,8 @@
 #!/bin/sh
 # The demo: an App Container Image built from busybox-static, validated, its
 # manifest and image ID printed, then fetched into a local store, listed and
-# rendered. Everything goes under ./demo/.
+# rendered, and run as a pod of two apps sharing a volume and a PID namespace.
+# Everything goes under ./demo/.
 set -eu
 
 ORBIT=${1:-build/src/orbit/orbit}
@@ -18,7 +19,7 @@ esac
 rm -rf "$DEMO/layout"
 mkdir -p "$DEMO/layout/rootfs/bin" "$DEMO/layout/rootfs/etc" "$DEMO/layout/rootfs/tmp"
 cp "$BUSYBOX" "$DEMO/layout/rootfs/bin/busybox"
-for applet in sh echo cat ls sleep true env id hostname ps; do
+for applet in sh echo cat ls sleep true env id hostname ps wc test; do
     ln -s busybox "$DEMO/layout/rootfs/bin/$applet"
 done
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$DEMO/layout/rootfs/etc/passwd"
@@ -62,3 +63,17 @@ echo "==> orbit --dir=$DATA image list"
 echo "==> orbit --dir=$DATA image render --overwrite --rootfs-only example.com/busybox:1.0.0 $DEMO/rendered"
 "$ORBIT" --dir="$DATA" image render --overwrite --rootfs-only example.com/busybox:1.0.0 "$DEMO/rendered"
 ls "$DEMO/rendered/bin" | head -5
+
+# A pod of two apps from the image: the writer leaves a greeting in a shared
+# empty volume, the reader waits for it and shows the processes it can see.
+echo "==> orbit --dir=$DATA run (a pod of two apps: writer and reader)"
+"$ORBIT" --dir="$DATA" --insecure-options=image run --volume=shared,kind=empty \
+    example.com/busybox:1.0.0 --name=writer --mount=volume=shared,target=/shared \
+    --exec=/bin/sh -- -c 'echo "hello from $AC_APP_NAME in $(hostname)" > /shared/greeting; sleep 1' \
+    --- example.com/busybox:1.0.0 --name=reader --mount=volume=shared,target=/shared \
+    --exec=/bin/sh -- -c 'while ! test -f /shared/greeting; do sleep 0.1; done;
+        cat /shared/greeting; echo "$AC_APP_NAME sees $(ps -o pid | wc -l) lines of ps in the pod"'
+echo "==> orbit --dir=$DATA list"
+"$ORBIT" --dir="$DATA" list
+echo "==> orbit --dir=$DATA gc --grace-period=0"
+"$ORBIT" --dir="$DATA" gc --grace-period=0

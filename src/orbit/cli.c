@@ -1,6 +1,8 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,17 +40,30 @@ static const cli_option global_options[] = {
     {0},
 };
 
+/* Directories are kept absolute: pods record paths under the data
+ * directory (overlay layers, trees) that must not depend on where the next
+ * command runs. The strings live as long as the process. */
+static const char *absolute(const char *path)
+{
+    if (path[0] == '/')
+        return path;
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof(cwd)))
+        return path;
+    return xasprintf("%s/%s", cwd, path);
+}
+
 static int set_global(int id, const char *value)
 {
     switch (id) {
     case GLOBAL_DIR:
-        cli_global.dir = value;
+        cli_global.dir = absolute(value);
         return 0;
     case GLOBAL_LOCAL_CONFIG:
-        cli_global.local_config = value;
+        cli_global.local_config = absolute(value);
         return 0;
     case GLOBAL_SYSTEM_CONFIG:
-        cli_global.system_config = value;
+        cli_global.system_config = absolute(value);
         return 0;
     case GLOBAL_TRUST_HTTPS:
         cli_global.trust_keys_from_https = true;

@@ -242,3 +242,13 @@ def test_export_an_exited_app(pods, orbit, tmp_path):
     orbit.run("image", "validate", out)
     listing = subprocess.run(["bsdtar", "-tf", str(out)], capture_output=True, text=True).stdout
     assert "rootfs/etc/made-here" in listing and "rootfs/bin/busybox" in listing
+
+
+def test_relative_data_dir(orbit, tmp_path):
+    """--dir may be relative: the pod's recorded paths are made absolute."""
+    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe", "exit", "0"))
+    p = subprocess.run([orbit.path, "--dir=rel-data", INSECURE, "run", image], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    subprocess.run([orbit.path, "--dir=rel-data", "gc", "--grace-period=0"], cwd=tmp_path,
+                   check=True, capture_output=True)
