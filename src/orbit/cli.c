@@ -2,10 +2,10 @@
 
 #include <getopt.h>
 #include <limits.h>
-#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/acquire.h"
 #include "store/store.h"

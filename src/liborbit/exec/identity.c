@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "exec/app.h"
+#include "exec/app_internal.h"
 #include "util/fs.h"
 #include "util/mem.h"
 #include "util/path.h"
@@ -88,32 +89,10 @@ static int db_lookup(const char *buf, const char *name, int id_field, int min_fi
     return 0;
 }
 
-/* An O_PATH fd of path inside the root, symlinks followed inside it; the
- * cause of a failure is left in errno. Without openat2 the walk opens a
- * final symlink itself (O_PATH | O_NOFOLLOW): refused as a loop. */
-static int open_path(int rootfd, const char *path)
-{
-    orb_error *e = NULL;
-    int fd = orb_open_in_root(rootfd, path, O_PATH, 0, 0, &e);
-    if (fd < 0) {
-        int n = e ? e->errnum : EIO;
-        orb_error_free(e);
-        errno = n;
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
-        close(fd);
-        errno = ELOOP;
-        return -1;
-    }
-    return fd;
-}
-
 /* The owner (uid, or gid when want_gid) of an absolute path inside the root. */
 static int path_owner(int rootfd, const char *path, bool want_gid, uint32_t *ret, int *ret_errno)
 {
-    _cleanup_close_ int fd = open_path(rootfd, path);
+    _cleanup_close_ int fd = orb_app_open_path(rootfd, path);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0) {
         *ret_errno = errno;

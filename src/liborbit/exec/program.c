@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "exec/app.h"
+#include "exec/app_internal.h"
 #include "util/mem.h"
 #include "util/path.h"
 #include "util/strv.h"
@@ -16,7 +17,7 @@
 /* An O_PATH fd of path inside the root, symlinks followed inside it; the
  * cause of a failure is left in errno. Without openat2 the walk opens a
  * final symlink itself (O_PATH | O_NOFOLLOW): refused as a loop. */
-static int open_path(int rootfd, const char *path)
+int orb_app_open_path(int rootfd, const char *path)
 {
     orb_error *e = NULL;
     int fd = orb_open_in_root(rootfd, path, O_PATH, 0, 0, &e);
@@ -39,7 +40,7 @@ static int open_path(int rootfd, const char *path)
  * EACCES for a file that cannot be run, ...). */
 static int check_executable(int rootfd, const char *path)
 {
-    _cleanup_close_ int fd = open_path(rootfd, path);
+    _cleanup_close_ int fd = orb_app_open_path(rootfd, path);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0)
         return -1;
@@ -112,7 +113,7 @@ int orb_app_check_working_dir(int rootfd, const char *dir, orb_error **err)
         dir = "/";
     if (dir[0] != '/')
         return orb_err(err, EINVAL, "working directory %s: must be an absolute path", dir);
-    _cleanup_close_ int fd = open_path(rootfd, dir);
+    _cleanup_close_ int fd = orb_app_open_path(rootfd, dir);
     struct stat st;
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
