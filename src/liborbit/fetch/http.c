@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "fetch/auth.h"
+#include "fetch/curl_api.h"
 #include "fetch/fetch.h"
 #include "fetch/http_internal.h"
 #include "util/fs.h"
@@ -66,13 +67,8 @@ typedef struct xfer {
     char errbuf[CURL_ERROR_SIZE];
 } xfer;
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_result;
-
-static void curl_init(void)
-{
-    curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+/* libcurl's functions (fetch/curl_api.h); set before the first transfer. */
+static const orb_curl_api *curl;
 
 static void reset_response(xfer *x)
 {
@@ -220,12 +216,12 @@ static int xferinfo_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 static void set_protocols(CURL *h, bool allow_http)
 {
 #if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, allow_http ? "http,https" : "https");
+    curl->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, allow_http ? "http,https" : "https");
 #else
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS,
-                     (long)(allow_http ? CURLPROTO_HTTP | CURLPROTO_HTTPS : CURLPROTO_HTTPS));
+    curl->easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curl->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS,
+                      (long)(allow_http ? CURLPROTO_HTTP | CURLPROTO_HTTPS : CURLPROTO_HTTPS));
 #endif
 }
 
@@ -233,33 +229,33 @@ static void set_tls(CURL *h, const orb_fetch_options *o)
 {
     const char *ca = o->ca_file ? o->ca_file : getenv("CURL_CA_BUNDLE");
     if (ca && *ca)
-        curl_easy_setopt(h, CURLOPT_CAINFO, ca);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, o->insecure_tls ? 0L : 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, o->insecure_tls ? 0L : 2L);
+        curl->easy_setopt(h, CURLOPT_CAINFO, ca);
+    curl->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, o->insecure_tls ? 0L : 1L);
+    curl->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, o->insecure_tls ? 0L : 2L);
 }
 
 static void set_options(CURL *h, xfer *x)
 {
-    curl_easy_setopt(h, CURLOPT_URL, x->cur_url);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "orbit/" ORBIT_VERSION);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);                   /* see follow() */
-    curl_easy_setopt(h, CURLOPT_HEADEROPT, (long)CURLHEADER_SEPARATE); /* none to a proxy */
+    curl->easy_setopt(h, CURLOPT_URL, x->cur_url);
+    curl->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl->easy_setopt(h, CURLOPT_USERAGENT, "orbit/" ORBIT_VERSION);
+    curl->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);                   /* see follow() */
+    curl->easy_setopt(h, CURLOPT_HEADEROPT, (long)CURLHEADER_SEPARATE); /* none to a proxy */
     set_protocols(h, x->o->allow_http);
     set_tls(h, x->o);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_LIMIT_BPS);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME_S);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(h, CURLOPT_IGNORE_CONTENT_LENGTH, 1L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+    curl->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_LIMIT_BPS);
+    curl->easy_setopt(h, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME_S);
+    curl->easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
+    curl->easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+    curl->easy_setopt(h, CURLOPT_HEADERDATA, x);
+    curl->easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+    curl->easy_setopt(h, CURLOPT_WRITEDATA, x);
+    curl->easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    curl->easy_setopt(h, CURLOPT_IGNORE_CONTENT_LENGTH, 1L);
+    curl->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+    curl->easy_setopt(h, CURLOPT_XFERINFODATA, x);
+    curl->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 }
 
 /* The error for a failed curl_easy_perform: "url: reason". */
@@ -274,9 +270,9 @@ static int curl_failure(CURL *h, xfer *x, CURLcode rc, orb_error **err)
                        "(use --insecure-options=http)",
                        x->url);
     if (rc == CURLE_COULDNT_CONNECT &&
-        curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno == ECONNREFUSED)
+        curl->easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno == ECONNREFUSED)
         return orb_err(err, ECONNREFUSED, "%s: connection refused", x->url);
-    _cleanup_free_ char *msg = xstrdup(x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+    _cleanup_free_ char *msg = xstrdup(x->errbuf[0] ? x->errbuf : curl->easy_strerror(rc));
     size_t len = strlen(msg);
     while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '.'))
         msg[--len] = '\0';
@@ -316,20 +312,20 @@ static bool resumable(CURLcode rc)
 
 static struct curl_slist *request_headers(xfer *x, char *range, size_t range_size)
 {
-    struct curl_slist *list = curl_slist_append(NULL, "Connection: close");
+    struct curl_slist *list = curl->slist_append(NULL, "Connection: close");
     const orb_auth *auth = x->o->auth;
     const char *cred = auth ? orb_auth_header_for(auth, x->cur_url, x->o->allow_http) : NULL;
     x->auth_source = cred ? orb_auth_entry_for_host(auth, x->cur_url)->source : NULL;
     if (cred)
-        list = curl_slist_append(list, cred);
+        list = curl->slist_append(list, cred);
     range[0] = '\0';
     if (x->have > 0) {
         snprintf(range, range_size, "%" PRIu64 "-", x->have);
         _cleanup_free_ char *h = xasprintf("If-Range: %s", x->validator);
-        list = curl_slist_append(list, h);
+        list = curl->slist_append(list, h);
     } else if (x->o->if_none_match) {
         _cleanup_free_ char *h = xasprintf("If-None-Match: %s", x->o->if_none_match);
-        list = curl_slist_append(list, h);
+        list = curl->slist_append(list, h);
     }
     return list;
 }
@@ -339,14 +335,14 @@ static CURLcode perform(CURL *h, xfer *x)
 {
     char range[32];
     struct curl_slist *headers = request_headers(x, range, sizeof(range));
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_RANGE, range[0] ? range : NULL);
+    curl->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl->easy_setopt(h, CURLOPT_RANGE, range[0] ? range : NULL);
     x->got = x->discarded = 0;
     x->errbuf[0] = '\0';
     x->fail = FAIL_NONE;
-    CURLcode rc = curl_easy_perform(h);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(headers);
+    CURLcode rc = curl->easy_perform(h);
+    curl->easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl->slist_free_all(headers);
     return rc;
 }
 
@@ -361,7 +357,7 @@ static int follow(CURL *h, xfer *x, orb_error **err)
 {
     char *loc = NULL;
     if (!redirect_status(x->status) ||
-        curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || !loc)
+        curl->easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || !loc)
         return 0;
     if (++x->redirects > MAX_REDIRECTS)
         return orb_err(err, 0, "%s: too many redirects", x->url);
@@ -375,7 +371,7 @@ static int follow(CURL *h, xfer *x, orb_error **err)
                        loc);
     free(x->cur_url);
     x->cur_url = xstrdup(loc);
-    curl_easy_setopt(h, CURLOPT_URL, x->cur_url);
+    curl->easy_setopt(h, CURLOPT_URL, x->cur_url);
     return 1;
 }
 
@@ -516,11 +512,8 @@ static int check_url(const char *url, const orb_fetch_options *o, orb_error **er
     if (strncasecmp(url, "http://", 7) == 0 && !o->allow_http)
         return orb_err(err, EPERM, "%s: plain HTTP is not allowed (use --insecure-options=http)",
                        url);
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_result != CURLE_OK)
-        return orb_err(err, EIO, "%s: initialize libcurl: %s", url,
-                       curl_easy_strerror(curl_init_result));
-    return 0;
+    curl = orb_curl(err);
+    return curl ? 0 : orb_err_wrap(err, "%s", url);
 }
 
 static xfer xfer_new(const char *url, const orb_fetch_options *o, uint64_t max_size)
@@ -547,12 +540,12 @@ static void xfer_free(xfer *x)
 /* The whole exchange, redirects and retries included. */
 static int run(xfer *x, orb_error **err)
 {
-    CURL *h = curl_easy_init();
+    CURL *h = curl->easy_init();
     if (!h)
         return orb_err(err, ENOMEM, "%s: curl_easy_init failed", x->url);
     set_options(h, x);
     int r = transfer(h, x, err);
-    curl_easy_cleanup(h);
+    curl->easy_cleanup(h);
     return r;
 }
 
