@@ -8,7 +8,7 @@ PACKAGES="
 meson ninja-build pkg-config gcc
 libjansson-dev libarchive-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libgpgme-dev gnupg
 libcmocka-dev python3-pytest
-busybox-static libarchive-tools attr util-linux
+busybox-static libarchive-tools attr util-linux iproute2
 zstd xz-utils bzip2 gzip openssl
 "
 
