@@ -252,3 +252,19 @@ def test_relative_data_dir(orbit, tmp_path):
     assert p.returncode == 0, p.stderr
     subprocess.run([orbit.path, "--dir=rel-data", "gc", "--grace-period=0"], cwd=tmp_path,
                    check=True, capture_output=True)
+
+
+def test_run_a_pod_manifest(pods, orbit, tmp_path):
+    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe",))
+    [image_id] = pods.fetch(image)
+    manifest = {
+        "acKind": "PodManifest", "acVersion": "0.8.11",
+        "apps": [{"name": "from-manifest", "image": {"id": image_id},
+                  "app": {"exec": ["/bin/orbit-probe"], "user": "1000", "group": "1000",
+                          "environment": [{"name": "FROM", "value": "manifest"}]}}],
+        "volumes": [], "isolators": [], "annotations": [], "ports": []}
+    path = tmp_path / "pod.json"
+    path.write_text(json.dumps(manifest))
+    [r] = reports(pods.run("run", f"--pod-manifest={path}").stdout)
+    assert r["env"]["AC_APP_NAME"] == "from-manifest" and r["env"]["FROM"] == "manifest"
+    assert r["uid"] == 1000
