@@ -268,3 +268,23 @@ def test_run_a_pod_manifest(pods, orbit, tmp_path):
     [r] = reports(pods.run("run", f"--pod-manifest={path}").stdout)
     assert r["env"]["AC_APP_NAME"] == "from-manifest" and r["env"]["FROM"] == "manifest"
     assert r["uid"] == 1000
+
+
+def test_uuid_files_and_logs_follow(pods, orbit, tmp_path):
+    image = pod_image(orbit, tmp_path, exec_=("/bin/sh", "-c",
+                                              "for i in 1 2 3; do echo tick $i; sleep 0.2; done"))
+    saved = tmp_path / "uuid"
+    uuid = pods.run(INSECURE, "prepare", f"--uuid-file-save={saved}", image).stdout.strip()
+    assert saved.read_text().strip() == uuid
+    assert json.loads(pods.run("status", "--format=json", f"--uuid-file={saved}").stdout)[
+        "name"] == uuid
+    proc = subprocess.Popen([orbit.path, "--dir", pods.path, "run-prepared", uuid],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        pods.run("status", "--wait-ready=10s", uuid)
+        followed = pods.run("logs", "--follow", uuid).stdout
+        assert followed.split() == ["tick", "1", "tick", "2", "tick", "3"]
+    finally:
+        proc.wait(timeout=20)
+    assert pods.run("cat-manifest", f"--uuid-file={saved}").stdout.strip().startswith("{")
+    assert pods.run("rm", f"--uuid-file={saved}").stdout.strip() == uuid
