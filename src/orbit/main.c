@@ -1,7 +1,9 @@
 /* orbit: the App Container toolchain and runtime. main() only finds the
  * command named by the leading words of the command line and runs it. */
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -50,8 +52,18 @@ static bool is_group(const char *word)
     return false;
 }
 
+/* Standard streams closed by whoever started us would be reused by the
+ * first files opened (an app's stdout could end up close-on-exec). */
+static void open_standard_streams(void)
+{
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+            abort();
+}
+
 int main(int argc, char **argv)
 {
+    open_standard_streams();
     const char *invoked = strrchr(argv[0], '/');
     invoked = invoked ? invoked + 1 : argv[0];
     if (strcmp(invoked, "rkt") == 0)

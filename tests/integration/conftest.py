@@ -88,7 +88,8 @@ def busybox_layout(root, **kw):
     for d in ("bin", "etc", "tmp", "var", "proc", "sys", "dev"):
         os.makedirs(os.path.join(rootfs, d), exist_ok=True)
     shutil.copy2(BUSYBOX, os.path.join(rootfs, "bin", "busybox"))
-    for applet in ("sh", "echo", "cat", "ls", "sleep", "true", "false", "env", "id"):
+    for applet in ("sh", "echo", "cat", "ls", "sleep", "true", "false", "env", "id", "grep",
+                   "mount", "ps"):
         os.symlink("busybox", os.path.join(rootfs, "bin", applet))
     with open(os.path.join(rootfs, "etc", "passwd"), "w") as f:
         f.write("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n")

@@ -288,3 +288,76 @@ def test_uuid_files_and_logs_follow(pods, orbit, tmp_path):
         proc.wait(timeout=20)
     assert pods.run("cat-manifest", f"--uuid-file={saved}").stdout.strip().startswith("{")
     assert pods.run("rm", f"--uuid-file={saved}").stdout.strip() == uuid
+
+
+DEFAULT_CAPS = ["CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",
+                "CAP_KILL", "CAP_MKNOD", "CAP_NET_RAW", "CAP_NET_BIND_SERVICE", "CAP_SETUID",
+                "CAP_SETGID", "CAP_SETPCAP", "CAP_SETFCAP", "CAP_SYS_CHROOT"]
+CAP_BITS = {"CAP_CHOWN": 0, "CAP_DAC_OVERRIDE": 1, "CAP_FOWNER": 3, "CAP_FSETID": 4,
+            "CAP_KILL": 5, "CAP_SETGID": 6, "CAP_SETUID": 7, "CAP_SETPCAP": 8,
+            "CAP_NET_BIND_SERVICE": 10, "CAP_NET_RAW": 13, "CAP_SYS_CHROOT": 18,
+            "CAP_MKNOD": 27, "CAP_AUDIT_WRITE": 29, "CAP_SETFCAP": 31}
+
+
+def caps(stdout):
+    found = {}
+    for line in stdout.splitlines():
+        key, _, value = line.partition(":")
+        if key.startswith("Cap"):
+            found[key] = int(value.strip(), 16)
+    return found
+
+
+def test_apps_get_the_default_capabilities_only(pods, orbit, tmp_path):
+    """A root app keeps the spec's 14 default capabilities and nothing else:
+    no way to the host through /proc/1/root, no mounts."""
+    image = pod_image(orbit, tmp_path, exec_=(
+        "/bin/sh", "-c", "grep ^Cap /proc/self/status; "
+        "cat /proc/1/root/etc/hostname >/dev/null 2>&1 && echo ESCAPED; "
+        "mount -t tmpfs none /tmp 2>/dev/null && echo MOUNTED; true"))
+    out = run_pod(pods, image).stdout
+    default = sum(1 << CAP_BITS[c] for c in DEFAULT_CAPS)
+    c = caps(out)
+    assert c["CapBnd"] == default and c["CapEff"] == default and c["CapAmb"] == 0
+    assert "ESCAPED" not in out and "MOUNTED" not in out
+    c = caps(run_pod(pods, image, "--caps-retain=CAP_NET_BIND_SERVICE,CAP_CHOWN").stdout)
+    assert c["CapBnd"] == c["CapEff"] == (1 << 10) | 1
+    c = caps(run_pod(pods, image, "--caps-remove=CAP_MKNOD,CAP_SYS_ADMIN").stdout)
+    assert c["CapBnd"] == default & ~(1 << 27)
+    c = caps(run_pod(pods, image, "--user=1000", "--group=1000").stdout)
+    assert c["CapEff"] == 0 and c["CapPrm"] == 0
+
+
+def test_enter_is_confined_like_the_app(pods, orbit, tmp_path):
+    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe", "sleep", "30"))
+    uuid = pods.run(INSECURE, "prepare", image).stdout.strip()
+    proc = subprocess.Popen([orbit.path, "--dir", pods.path, "run-prepared", uuid],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        pods.run("status", "--wait-ready=10s", uuid)
+        out = pods.run("enter", uuid, "/bin/sh", "-c", "grep ^Cap /proc/self/status").stdout
+        assert caps(out)["CapBnd"] == sum(1 << CAP_BITS[c] for c in DEFAULT_CAPS)
+        p = pods.run("enter", uuid, "/bin/cat", "/proc/1/root/etc/hostname", check=False)
+        assert p.returncode != 0
+    finally:
+        pods.run("stop", uuid, check=False)
+        proc.wait(timeout=20)
+
+
+@pytest.mark.parametrize("overlay", [True, False])
+def test_device_nodes_of_an_image_do_nothing(pods, orbit, tmp_path, overlay):
+    """An image may ship device nodes; in the app's root they cannot be
+    opened (the roots are nodev), with or without the overlay."""
+    import stat as st
+    image = pod_image(orbit, tmp_path, exec_=(
+        "/bin/sh", "-c", "echo x > /mynull 2>/dev/null && echo OPENED; true"))
+    # the image again, with a world-writable /dev/null twin in its root
+    work = tmp_path / "dev-layout"
+    os.makedirs(work)
+    subprocess.run(["bsdtar", "-xpf", image, "-C", str(work)], check=True)
+    os.mknod(work / "rootfs" / "mynull", 0o666 | st.S_IFCHR, os.makedev(1, 3))
+    rebuilt = tmp_path / "with-dev.aci"
+    orbit.run("image", "build", "--overwrite", str(work), str(rebuilt))
+    flags = () if overlay else ("--no-overlay",)
+    out = run_pod(pods, *flags, str(rebuilt), "--user=1000", "--group=1000").stdout
+    assert "OPENED" not in out

@@ -86,7 +86,7 @@ __attribute__((noreturn)) static void child(const orb_sv_app *a, const orb_sv_ex
     orb_error *e = NULL;
 
     orb_sv_reset_signals();
-    if (orb_app_enter_root(a->rootfs, &e) < 0 || orb_sv_become(&a->id, &e) < 0)
+    if (orb_app_enter_root(a->rootfs, &e) < 0 || orb_sv_become(a, &e) < 0)
         goto fail;
     if (chdir(a->workdir) < 0) {
         orb_err_sys(&e, errno, "chdir %s", a->workdir);
@@ -171,6 +171,8 @@ static int enter_through_helper(orb_pod *p, int fds[N_NS], const orb_runtime_app
     if (pid < 0)
         return orb_err_sys(err, errno, "fork");
     if (pid == 0) {
+        /* the helper and the command end with `orbit enter` */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         close(pipefd[0]);
         orb_error *e = NULL;
         int code = 0;

@@ -180,9 +180,12 @@ static int mount_rootfs(const orb_pod *p, const orb_runtime_app *ra, const char 
 {
     _cleanup_free_ char *flag = xasprintf("%s/%s", p->dir, ORB_POD_OVERLAY);
     if (access(flag, F_OK) < 0) {
-        /* --no-overlay: the copy, made a mount point for pivot_root */
+        /* --no-overlay: the copy, made a mount point for pivot_root, and
+         * nodev like the overlay, so device nodes an image ships do nothing */
         if (mount(rootfs, rootfs, NULL, MS_BIND, NULL) < 0)
             return orb_err_sys(err, errno, "bind %s", rootfs);
+        if (mount(NULL, rootfs, NULL, MS_BIND | MS_REMOUNT | MS_NODEV, NULL) < 0)
+            return orb_err_sys(err, errno, "make %s nodev", rootfs);
         return 0;
     }
     _cleanup_free_ char *tree = NULL;

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "exec/caps.h"
 #include "exec/mounts.h"
 #include "exec/supervisor.h"
 #include "util/mem.h"
@@ -105,7 +106,8 @@ int orb_sv_app_resolve(const orb_pod *p, const orb_runtime_app *ra, orb_sv_app *
     rootfd = open(a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0)
         return orb_err_sys(err, errno, "app %s: open root %s", ra->name, a->rootfs);
-    if (resolve_app(rootfd, app, a, err) < 0)
+    a->no_new_privileges = orb_app_no_new_privileges(app);
+    if (resolve_app(rootfd, app, a, err) < 0 || orb_app_capabilities(app, &a->caps, err) < 0)
         return orb_err_wrap(err, "app %s", ra->name);
     return 0;
 }
@@ -142,15 +144,20 @@ void orb_sv_reset_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-int orb_sv_become(const orb_app_identity *id, orb_error **err)
+int orb_sv_become(const orb_sv_app *a, orb_error **err)
 {
+    const orb_app_identity *id = &a->id;
+    /* the bounding set first: dropping needs CAP_SETPCAP, which a non-root
+     * identity no longer has */
+    if (orb_caps_limit(a->caps, err) < 0)
+        return -1;
     if (setgroups(id->n_groups, id->groups) < 0)
         return orb_err_sys(err, errno, "setgroups");
     if (setresgid(id->gid, id->gid, id->gid) < 0)
         return orb_err_sys(err, errno, "setgid %u", (unsigned)id->gid);
     if (setresuid(id->uid, id->uid, id->uid) < 0)
         return orb_err_sys(err, errno, "setuid %u", (unsigned)id->uid);
-    return 0;
+    return orb_caps_apply(a->caps, a->no_new_privileges, err);
 }
 
 /* Marks every fd above 2 close-on-exec, so nothing of orbit's (the pod lock,
@@ -193,7 +200,7 @@ __attribute__((noreturn)) static void child_run(const orb_sv_app *a, const orb_s
         _exit(125);
     if (orb_app_enter_root(a->rootfs, &e) < 0)
         child_fail(a, "enter root", e, 125);
-    if (orb_sv_become(&a->id, &e) < 0)
+    if (orb_sv_become(a, &e) < 0)
         child_fail(a, "user", e, 125);
     if (chdir(a->workdir) < 0) {
         orb_err_sys(&e, errno, "chdir %s", a->workdir);

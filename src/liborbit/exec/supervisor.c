@@ -232,8 +232,11 @@ static void signal_apps(orb_sv *s, int sig, bool handlers_too)
         orb_sv_app *a = &s->apps[i];
         if (a->pid <= 0 || (a->phase == ORB_SV_POST_STOP && !handlers_too))
             continue;
-        /* every app leads its own session; interactive ones stay in ours */
-        kill(s->o->interactive ? a->pid : -a->pid, sig);
+        /* every app leads its own session; interactive ones stay in ours. A
+         * child that has not called setsid yet has no group of its own: the
+         * signal then goes to it alone (blocked until it resets its mask). */
+        if (s->o->interactive || (kill(-a->pid, sig) < 0 && errno == ESRCH))
+            kill(a->pid, sig);
     }
 }
 

@@ -54,6 +54,8 @@ typedef struct orb_sv_app {
     char *rootfs; /* apps/<name>/rootfs, absolute */
     char *dir;    /* apps/<name>, relative to the pod */
     orb_app_identity id;
+    uint64_t caps;          /* the bounding set (exec/caps.h) */
+    bool no_new_privileges; /* os/linux/no-new-privileges */
     char **env;
     char *workdir;
     orb_sv_exec main, pre_start, post_stop; /* handlers: program NULL when absent */
@@ -79,7 +81,8 @@ pid_t orb_sv_spawn(const orb_sv_app *a, const orb_sv_exec *x, int out_fd, int er
 /* Child side helpers shared with enter.c: drop every signal setting, become
  * the identity, close every fd above 2. They report failures by errno. */
 void orb_sv_reset_signals(void);
-int orb_sv_become(const orb_app_identity *id, orb_error **err);
+/* Becomes the app: its capabilities (exec/caps.h), groups, gid and uid. */
+int orb_sv_become(const orb_sv_app *a, orb_error **err);
 void orb_sv_close_fds(void);
 
 /* An output pipe of one of an app's processes, read by the supervisor. */

@@ -135,12 +135,22 @@ static orb_pod *pod_new(const char *data_dir, const char *uuid, orb_pod_state s)
 }
 
 /* Takes the lock on a fresh descriptor of the directory: the descriptor, or -errno. */
+/* Readers (`status`, `list`) probe a pod's lock for an instant to tell
+ * whether it is alive: a taker that does not wait must not mistake such a
+ * probe for an owner, so it tries again for a little while. */
+#define PROBE_RETRIES  100
+#define PROBE_RETRY_US 1000
+
 static int lock_dir(const char *dir, int op)
 {
     _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    while (flock(fd, op) < 0) {
+    for (int tries = 0; flock(fd, op) < 0; tries++) {
+        if (errno == EWOULDBLOCK && (op & LOCK_NB) && tries < PROBE_RETRIES) {
+            usleep(PROBE_RETRY_US);
+            continue;
+        }
         if (errno != EINTR)
             return -errno;
     }
