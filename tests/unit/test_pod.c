@@ -701,6 +701,22 @@ static void test_gc_expires_old_prepared(void **state)
     assert_true(exists(fresh));
 }
 
+static void test_gc_collects_embryos_left_by_a_crash(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *old = make_pod("embryo", UUID_A1, 0);
+    _cleanup_free_ char *fresh = make_pod("embryo", UUID_B, 0);
+    struct timespec then[2] = {{.tv_sec = time(NULL) - 600}, {.tv_sec = time(NULL) - 600}};
+    assert_int_equal(utimensat(AT_FDCWD, old, then, 0), 0);
+    orb_pod_gc_report r;
+    run_gc(gc_opts(HOUR_US, 24 * HOUR_US, false), &r);
+    assert_int_equal(r.removed, 1);
+    assert_string_equal(r.removed_uuids[0], UUID_A1);
+    orb_pod_gc_report_clear(&r);
+    assert_false(exists(old));
+    assert_true(exists(fresh)); /* it may be a pod being created right now */
+}
+
 static void test_gc_mark_only(void **state)
 {
     (void)state;
@@ -759,6 +775,7 @@ int main(void)
         T(test_gc_grace_zero_sweeps_marked),
         T(test_gc_long_grace_keeps_exited),
         T(test_gc_expires_old_prepared),
+        T(test_gc_collects_embryos_left_by_a_crash),
         T(test_gc_mark_only),
         T(test_gc_unmounts_leftover_mounts),
     };

@@ -240,6 +240,8 @@ int pod_rename(orb_pod *p, orb_pod_state to, orb_error **err)
 static bool move_allowed(orb_pod_state from, orb_pod_state to)
 {
     switch (from) {
+    case ORB_POD_EMBRYO: /* left by a process that died while creating it */
+        return to == ORB_POD_GARBAGE;
     case ORB_POD_PREPARING:
         return to == ORB_POD_PREPARED || to == ORB_POD_GARBAGE;
     case ORB_POD_PREPARED:

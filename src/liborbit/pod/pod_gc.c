@@ -73,11 +73,25 @@ static void keep_error(orb_error **first, orb_error *e)
         orb_error_free(e);
 }
 
+/* An embryo lives for the moment between its mkdir and its lock; one older
+ * than this was left by a process that died making it. */
+#define EMBRYO_MAX_AGE_US (60LL * 1000000)
+
+static bool stale_embryo(const orb_pod *p, int64_t now)
+{
+    struct stat st;
+    return p->state == ORB_POD_EMBRYO && stat(p->dir, &st) == 0 &&
+           now - ((int64_t)st.st_mtim.tv_sec * 1000000 + st.st_mtim.tv_nsec / 1000) >
+               EMBRYO_MAX_AGE_US;
+}
+
 /* Moves one pod to its garbage directory if nobody uses it; 1 when moved. */
 static int mark_one(orb_pod *p, const orb_pod_gc_options *o, int64_t now, orb_error **err)
 {
     orb_pod_state to;
-    if (p->state == ORB_POD_EXITED)
+    if (stale_embryo(p, now))
+        to = ORB_POD_GARBAGE;
+    else if (p->state == ORB_POD_EXITED)
         to = ORB_POD_EXITED_GARBAGE;
     else if (p->state == ORB_POD_ABORTED_PREPARE)
         to = ORB_POD_GARBAGE;
