@@ -361,3 +361,22 @@ def test_device_nodes_of_an_image_do_nothing(pods, orbit, tmp_path, overlay):
     flags = () if overlay else ("--no-overlay",)
     out = run_pod(pods, *flags, str(rebuilt), "--user=1000", "--group=1000").stdout
     assert "OPENED" not in out
+
+
+def test_enter_errors(pods, orbit, tmp_path):
+    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe", "sleep", "30"))
+    uuid = pods.run(INSECURE, "prepare", image).stdout.strip()
+    p = pods.fails("enter", uuid, "/bin/true")
+    assert "not running" in p.stderr
+    proc = subprocess.Popen([orbit.path, "--dir", pods.path, "run-prepared", uuid],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        pods.run("status", "--wait-ready=10s", uuid)
+        p = pods.fails("enter", "--app=nope", uuid, "/bin/true")
+        assert "no app nope" in p.stderr and "probe" in p.stderr
+        p = pods.fails("enter", uuid, "/bin/not-there")
+        assert "/bin/not-there" in p.stderr
+        assert pods.run("enter", uuid, "/bin/orbit-probe", "exit", "7", check=False).returncode == 7
+    finally:
+        pods.run("stop", uuid, check=False)
+        proc.wait(timeout=20)

@@ -101,12 +101,29 @@ fail:
     _exit(127);
 }
 
+/* After a fork: reads the child's report (an error, or nothing when it got
+ * as far as exec or exit), reaps it, and gives its exit code. */
+static int collect_child(pid_t pid, int report_fd, int *ret_code, orb_error **err)
+{
+    char buf[ORB_SYNC_BUF_SIZE];
+    ssize_t n;
+    do
+        n = read(report_fd, buf, sizeof(buf));
+    while (n < 0 && errno == EINTR);
+    close(report_fd);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    _cleanup_error_ orb_error *report = NULL;
+    if (n > 0 && orb_sync_decode(buf, (size_t)n, &report, err) != 0)
+        return report ? orb_err(err, report->errnum, "%s", report->msg) : -1;
+    *ret_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+    return 0;
+}
+
 static int run_child(const orb_sv_app *a, const orb_sv_exec *x, int *ret_code, orb_error **err)
 {
-    int pipefd[2], status;
-    char buf[ORB_SYNC_BUF_SIZE];
-    _cleanup_error_ orb_error *report = NULL;
-
+    int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) < 0)
         return orb_err_sys(err, errno, "pipe");
     pid_t pid = fork();
@@ -115,17 +132,7 @@ static int run_child(const orb_sv_app *a, const orb_sv_exec *x, int *ret_code, o
     if (pid == 0)
         child(a, x, pipefd[1]);
     close(pipefd[1]);
-    ssize_t n;
-    do
-        n = read(pipefd[0], buf, sizeof(buf));
-    while (n < 0 && errno == EINTR);
-    close(pipefd[0]);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (n > 0 && orb_sync_decode(buf, (size_t)n, &report, err) != 0)
-        return report ? orb_err(err, report->errnum, "%s", report->msg) : -1;
-    *ret_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-    return 0;
+    return collect_child(pid, pipefd[0], ret_code, err);
 }
 
 static int enter_app(const orb_pod *p, const orb_runtime_app *ra, char **argv, int *ret_code,
@@ -183,20 +190,7 @@ static int enter_through_helper(orb_pod *p, int fds[N_NS], const orb_runtime_app
         _exit(code);
     }
     close(pipefd[1]);
-    char buf[ORB_SYNC_BUF_SIZE];
-    ssize_t n;
-    do
-        n = read(pipefd[0], buf, sizeof(buf));
-    while (n < 0 && errno == EINTR);
-    close(pipefd[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    _cleanup_error_ orb_error *report = NULL;
-    if (n > 0 && orb_sync_decode(buf, (size_t)n, &report, err) != 0)
-        return report ? orb_err(err, report->errnum, "%s", report->msg) : -1;
-    *ret_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-    return 0;
+    return collect_child(pid, pipefd[0], ret_code, err);
 }
 
 int orb_pod_enter(orb_pod *p, const char *app, char **argv, int *ret_code, orb_error **err)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "exec/supervisor.h"
+#include "util/clock.h"
 #include "util/mem.h"
 
 typedef struct waiter {
@@ -65,13 +66,6 @@ static int load_manifest(orb_pod *p, const orb_run_options *o, orb_pod_manifest 
     return 0;
 }
 
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int record_start(orb_pod *p, pid_t pid, orb_error **err)
 {
     uint64_t start;
@@ -82,7 +76,7 @@ static int record_start(orb_pod *p, pid_t pid, orb_error **err)
     text = xasprintf("%d %" PRIu64, (int)pid, start);
     if (orb_pod_write_state(p, ORB_POD_PID, text, err) < 0)
         return -1;
-    return orb_pod_write_time(p, ORB_POD_STARTED, now_us(), err);
+    return orb_pod_write_time(p, ORB_POD_STARTED, orb_now_us(), err);
 }
 
 static void read_report(waiter *w)
@@ -163,7 +157,7 @@ static int finish(orb_pod *p, waiter *w, int *ret_code, orb_error **err)
     if (WIFSIGNALED(w->status)) {
         /* killed (kill -9): the kernel ended every process of the pod */
         *ret_code = 128 + WTERMSIG(w->status);
-        orb_pod_write_time(p, ORB_POD_FINISHED, now_us(), NULL);
+        orb_pod_write_time(p, ORB_POD_FINISHED, orb_now_us(), NULL);
     } else {
         *ret_code = WEXITSTATUS(w->status);
     }

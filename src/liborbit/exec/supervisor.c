@@ -19,6 +19,7 @@
 
 #include "exec/mounts.h"
 #include "exec/supervisor.h"
+#include "util/clock.h"
 #include "util/mem.h"
 
 int64_t orb_sv_now_ms(void)
@@ -26,13 +27,6 @@ int64_t orb_sv_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* A new network namespace has only lo, and down. */
@@ -152,7 +146,7 @@ static void record_status(orb_sv *s, orb_sv_app *a)
     a->failed = a->code != 0;
     a->ended_in_stop = s->stopping;
     orb_pod_write_state(s->p, rel, text, NULL);
-    orb_pod_write_time(s->p, fin, now_us(), NULL);
+    orb_pod_write_time(s->p, fin, orb_now_us(), NULL);
 }
 
 static void start_process(orb_sv *s, orb_sv_app *a, const orb_sv_exec *x, orb_sv_phase phase)
@@ -180,7 +174,7 @@ static void start_main(orb_sv *s, orb_sv_app *a)
 {
     _cleanup_free_ char *rel = xasprintf("%s/started", a->dir);
 
-    orb_pod_write_time(s->p, rel, now_us(), NULL);
+    orb_pod_write_time(s->p, rel, orb_now_us(), NULL);
     a->started = true;
     start_process(s, a, &a->main, ORB_SV_RUNNING);
 }
@@ -318,7 +312,7 @@ static void maybe_ready(orb_sv *s)
         if (s->apps[i].phase == ORB_SV_PRE_START || s->apps[i].phase == ORB_SV_WAITING)
             return;
     s->ready = true;
-    orb_pod_write_time(s->p, ORB_POD_READY, now_us(), NULL);
+    orb_pod_write_time(s->p, ORB_POD_READY, orb_now_us(), NULL);
 }
 
 /* The first app (in manifest order) that failed on its own; else the first
@@ -356,7 +350,7 @@ static int run(orb_sv *s)
             stop_deadline(s);
     }
     orb_sv_flush(s);
-    orb_pod_write_time(s->p, ORB_POD_FINISHED, now_us(), NULL);
+    orb_pod_write_time(s->p, ORB_POD_FINISHED, orb_now_us(), NULL);
     return pod_code(s);
 }
 

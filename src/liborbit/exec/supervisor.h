@@ -12,6 +12,7 @@
 #include "exec/logs.h"
 #include "pod/pod.h"
 #include "schema/manifest.h"
+#include "util/clock.h"
 #include "util/error.h"
 
 /* The setup report the supervisor sends its parent over a pipe before any
@@ -30,7 +31,6 @@ int orb_sync_send(int fd, const orb_error *e);
 
 /* Field 22 of /proc/<pid>/stat: the start time in clock ticks since boot,
  * which tells a process apart from a later one reusing its pid. */
-int orb_proc_starttime(pid_t pid, uint64_t *ret, orb_error **err);
 
 /* One program an app runs: the app itself or one of its handlers. */
 typedef struct orb_sv_exec {

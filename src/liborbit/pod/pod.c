@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "pod/pod_internal.h"
+#include "util/clock.h"
 #include "util/fs.h"
 #include "util/mem.h"
 
@@ -62,13 +63,6 @@ const char *pod_state_dir(orb_pod_state s)
 char *pod_state_path(const char *data_dir, orb_pod_state s)
 {
     return xasprintf("%s/pods/%s", data_dir, pod_state_dir(s));
-}
-
-int64_t pod_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static int mkdir_0700(const char *path, orb_error **err)
@@ -172,7 +166,7 @@ int orb_pod_create(const char *data_dir, orb_pod **ret, orb_error **err)
     /* unlike the times of a run, the creation time outlives a crash: gc
      * expires prepared pods by it */
     char created[32];
-    snprintf(created, sizeof(created), "%" PRId64 "\n", pod_now_us());
+    snprintf(created, sizeof(created), "%" PRId64 "\n", orb_now_us());
     if (orb_pod_write_file(p, ORB_POD_CREATED, created, err) < 0 ||
         pod_rename(p, ORB_POD_PREPARING, err) < 0)
         return orb_err_wrap(err, "create pod %s", uuid);
@@ -233,7 +227,7 @@ int pod_rename(orb_pod *p, orb_pod_state to, orb_error **err)
     p->dir = TAKE_PTR(dest);
     p->state = to;
     if (to == ORB_POD_GARBAGE || to == ORB_POD_EXITED_GARBAGE)
-        return orb_pod_write_time(p, ORB_POD_GC_MARKED, pod_now_us(), err);
+        return orb_pod_write_time(p, ORB_POD_GC_MARKED, orb_now_us(), err);
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "exec/mounts.h"
 #include "pod/pod.h"
 #include "pod/pod_internal.h"
+#include "util/clock.h"
 #include "util/fs_remove.h"
 #include "util/mem.h"
 
@@ -169,7 +170,7 @@ static int run_pass(const char *data_dir, gc_pass pass, const orb_pod_gc_options
         keep_error(first, e);
         return -1;
     }
-    int64_t now = pod_now_us();
+    int64_t now = orb_now_us();
     for (size_t i = 0; i < n; i++)
         pass(pods[i], o, now, r, first);
     orb_pods_free(pods, n);

@@ -27,4 +27,3 @@ int pod_find(const char *data_dir, const char *uuid, orb_pod **ret, orb_error **
 orb_pod_state pod_probe(orb_pod *p);
 /* Renames the pod into `to`'s directory, without checking the transition. */
 int pod_rename(orb_pod *p, orb_pod_state to, orb_error **err);
-int64_t pod_now_us(void);

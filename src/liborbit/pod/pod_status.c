@@ -8,30 +8,9 @@
 #include "pod/pod.h"
 #include "pod/pod_internal.h"
 #include "schema/manifest.h"
+#include "util/clock.h"
 #include "util/fs.h"
 #include "util/mem.h"
-
-/* Field 22 of /proc/<pid>/stat (starttime, in clock ticks since boot), or 0.
- * Parsed after the last ')' since the command name may hold anything. */
-static unsigned long long proc_starttime(int pid)
-{
-    _cleanup_free_ char *path = xasprintf("/proc/%d/stat", pid);
-    _cleanup_free_ char *buf = NULL;
-    size_t len;
-    _cleanup_error_ orb_error *e = NULL;
-    if (orb_read_file(path, 64 * 1024, &buf, &len, &e) < 0)
-        return 0;
-    char *p = strrchr(buf, ')');
-    if (!p)
-        return 0;
-    /* each step lands on the space before the next field: 3, 4, ... 22 */
-    for (int field = 3; field <= 22; field++) {
-        p = strchr(p + 1, ' ');
-        if (!p)
-            return 0;
-    }
-    return strtoull(p + 1, NULL, 10);
-}
 
 /* The supervisor's pid, if the process recorded in `pid` is still that one. */
 static int read_pid(const orb_pod *p)
@@ -40,9 +19,10 @@ static int read_pid(const orb_pod *p)
     _cleanup_free_ char *text = orb_pod_read_file(p, ORB_POD_PID, &e);
     int pid;
     unsigned long long start;
+    uint64_t now = 0;
     if (!text || sscanf(text, "%d %llu", &pid, &start) != 2 || pid <= 0)
         return 0;
-    return proc_starttime(pid) == start && start ? pid : 0;
+    return orb_proc_starttime(pid, &now, NULL) == 0 && now == start ? pid : 0;
 }
 
 static void parse_app_status(const char *text, orb_app_status *a)

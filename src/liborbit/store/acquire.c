@@ -8,6 +8,7 @@
 
 #include "fetch/fetch.h"
 #include "store/import.h"
+#include "util/clock.h"
 #include "util/fs.h"
 #include "util/fs_remove.h"
 #include "util/mem.h"
@@ -56,13 +57,6 @@ int orb_insecure_from_string(const char *s, unsigned *ret, orb_error **err)
     return 0;
 }
 
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void orb_acquire_notice(const orb_acquisition *a, const char *fmt, ...)
 {
     if (!a->o->notice)
@@ -99,8 +93,10 @@ static int import_checked(orb_acquisition *a, const char *path, const char *sour
 static int remember_source(orb_acquisition *a, const char *source, const char *id, const char *etag,
                            int64_t max_age, orb_error **err)
 {
-    orb_remote r = {
-        .url = (char *)source, .etag = (char *)etag, .max_age = max_age, .download_time = now_us()};
+    orb_remote r = {.url = (char *)source,
+                    .etag = (char *)etag,
+                    .max_age = max_age,
+                    .download_time = orb_now_us()};
     snprintf(r.id, sizeof(r.id), "%s", id);
     return orb_store_put_remote(a->store, &r, err);
 }
@@ -233,7 +229,7 @@ static int download_and_import(orb_acquisition *a, const url_fetch *u, const orb
 
 static bool still_fresh(const orb_remote *cached)
 {
-    return cached->max_age > 0 && now_us() < cached->download_time + cached->max_age * 1000000;
+    return cached->max_age > 0 && orb_now_us() < cached->download_time + cached->max_age * 1000000;
 }
 
 int orb_acquire_url(orb_acquisition *a, const char *url, const char *sig_url, const char *name,

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "store/store_internal.h"
+#include "util/clock.h"
 #include "util/fs.h"
 #include "util/fs_remove.h"
 #include "util/mem.h"
@@ -192,7 +193,7 @@ static int gc_images(gc_ctx *c, int64_t grace_us, orb_error **err)
     _cleanup_stmt_ sqlite3_stmt *st = store_stmt_get(c->s, sql, "list unused images", err);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, store_now_us() - grace_us);
+    sqlite3_bind_int64(st, 1, orb_now_us() - grace_us);
     _cleanup_strv_ char **old = xcalloc(1, sizeof(char *));
     _cleanup_free_ uint64_t *sizes = NULL;
     size_t n = 0;

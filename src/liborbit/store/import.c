@@ -11,6 +11,7 @@
 #include "aci/extract.h"
 #include "schema/manifest.h"
 #include "store/import.h"
+#include "util/clock.h"
 #include "util/fs.h"
 #include "util/fs_remove.h"
 #include "util/mem.h"
@@ -69,13 +70,6 @@ uint64_t orb_import_default_max_size(orb_store *s)
     uint64_t free_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
     uint64_t limit = free_bytes / 10 * 9;
     return limit < GIB ? GIB : limit;
-}
-
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* A download being taken must already live under images/tmp/ to be renamed. */
@@ -244,7 +238,7 @@ static int commit(import_job *j, orb_error **err)
         .blob_size = j->o->take_file ? j->file_size : orb_aci_reader_input_size(j->r),
         .tar_size = orb_aci_reader_tar_size(j->r),
         .tree_size = orb_extractor_size(j->x),
-        .import_time = now_us(),
+        .import_time = orb_now_us(),
         .has_signature = j->sig != NULL,
         .source = (char *)(j->o->source ? j->o->source : j->path),
     };

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "store/acquire.h"
+#include "util/clock.h"
 #include "util/copy.h"
 #include "util/fs.h"
 #include "util/fs_remove.h"
@@ -36,13 +37,6 @@ void orb_store_render_source(orb_store *s, orb_render_source *ret)
         .manifest = source_manifest, .find = source_find, .tree = source_tree, .ctx = s};
 }
 
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Renders into a private directory, then commits it under its render ID. */
 static int make_render(orb_store *s, const orb_render_source *src, const orb_render_image *l,
                        size_t n, const char *render_id, orb_error **err)
@@ -50,7 +44,7 @@ static int make_render(orb_store *s, const orb_render_source *src, const orb_ren
     _cleanup_free_ char *tmp = NULL;
     if (orb_store_mkdtemp(s, "render", &tmp, err) < 0)
         return -1;
-    orb_render_record rec = {.render_id = (char *)render_id, .created = now_us()};
+    orb_render_record rec = {.render_id = (char *)render_id, .created = orb_now_us()};
     rec.last_used = rec.created;
     snprintf(rec.id, sizeof(rec.id), "%s", l[0].id);
     for (size_t i = 0; i < n; i++)

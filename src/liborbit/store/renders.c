@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "store/store_internal.h"
+#include "util/clock.h"
 #include "util/fs_remove.h"
 #include "util/mem.h"
 
@@ -86,7 +87,7 @@ static int insert_render_rows(orb_store *s, const orb_render_record *rec, orb_er
                                   "VALUES (?, ?)";
     _cleanup_free_ char *op = xasprintf("insert render %s", rec->render_id);
     _cleanup_free_ char *ids = ids_to_json(rec->image_ids);
-    int64_t now = store_now_us();
+    int64_t now = orb_now_us();
     sqlite3_stmt *st = store_stmt_get(s, sql, op, err);
     if (!st)
         return -1;

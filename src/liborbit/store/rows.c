@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "store/store_internal.h"
+#include "util/clock.h"
 #include "util/mem.h"
 
 #define IMAGE_COLUMNS                                                                              \
@@ -98,7 +99,7 @@ int store_insert_image(orb_store *s, const orb_image_record *r, orb_error **err)
     if (!st)
         return -1;
     _cleanup_free_ char *labels = labels_to_json(&r->labels);
-    int64_t now = store_now_us();
+    int64_t now = orb_now_us();
     sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->name ? r->name : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, labels, -1, SQLITE_STATIC);
@@ -165,7 +166,7 @@ int orb_store_touch(orb_store *s, const char *id, orb_error **err)
     sqlite3_stmt *st = store_stmt_get(s, sql, op, err);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, store_now_us());
+    sqlite3_bind_int64(st, 1, orb_now_us());
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
     if (store_step_done(s, st, op, err) < 0)
         return -1;
@@ -222,6 +223,6 @@ int orb_store_put_remote(orb_store *s, const orb_remote *r, orb_error **err)
     if (r->etag)
         sqlite3_bind_text(st, 3, r->etag, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, r->max_age);
-    sqlite3_bind_int64(st, 5, r->download_time ? r->download_time : store_now_us());
+    sqlite3_bind_int64(st, 5, r->download_time ? r->download_time : orb_now_us());
     return store_step_done(s, st, op, err);
 }

@@ -10,17 +10,11 @@
 #include <unistd.h>
 
 #include "store/store_internal.h"
+#include "util/clock.h"
 #include "util/fs_remove.h"
 #include "util/mem.h"
 
 static const char *const store_subdirs[] = {"blobs", "trees", "rendered", "tmp", "locks"};
-
-int64_t store_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Creates path and its missing parents (the data directory may be nested). */
 static int mkdir_p(const char *path, orb_error **err)

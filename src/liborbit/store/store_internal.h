@@ -31,7 +31,6 @@ struct orb_store {
     size_t n_tmp_locks;
 };
 
-int64_t store_now_us(void);
 
 /* index.c */
 int store_index_open(orb_store *s, orb_error **err);
