@@ -380,3 +380,62 @@ def test_enter_errors(pods, orbit, tmp_path):
     finally:
         pods.run("stop", uuid, check=False)
         proc.wait(timeout=20)
+
+
+def test_pid_1_is_the_small_orbit_init(pods, orbit, tmp_path):
+    """Once set up, the pod's pid 1 is orbit-init (beside orbit), not a copy
+    of orbit: its own small static program, not dumpable, holding the pod's
+    lock and nothing of orbit's."""
+    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe", "sleep", "30"))
+    uuid = pods.run(INSECURE, "prepare", image).stdout.strip()
+    proc = subprocess.Popen([orbit.path, "--dir", pods.path, "run-prepared", uuid],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        pods.run("status", "--wait-ready=10s", uuid)
+        pid = pods.status(uuid)["pid"]
+        init = os.path.join(os.path.dirname(os.path.realpath(orbit.path)), "orbit-init")
+        assert os.readlink(f"/proc/{pid}/exe") == init
+        status = dict(l.split(":", 1) for l in open(f"/proc/{pid}/status"))
+        assert int(status["PPid"]) == proc.pid
+        maps = open(f"/proc/{pid}/maps").read()
+        assert "libjansson" not in maps and "libsqlite3" not in maps
+        # not dumpable: an app cannot open pid 1's /proc files
+        out = pods.run("enter", uuid, "/bin/sh", "-c",
+                       "cat /proc/1/environ >/dev/null 2>&1 && echo readable; "
+                       "ls -l /proc/1/exe 2>&1", check=False).stdout
+        assert "readable" not in out and "orbit-init" not in out
+        # every fd it holds is close-on-exec
+        for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+            flags = open(f"/proc/{pid}/fdinfo/{fd}").read().split("flags:")[1].split()[0]
+            assert int(flags, 8) & os.O_CLOEXEC or int(fd) <= 2, f"fd {fd} of pid 1 leaks"
+        assert pods.status(uuid)["state"] == "running"
+    finally:
+        pods.run("stop", uuid, check=False)
+        proc.wait(timeout=20)
+    assert pods.status(uuid)["state"] == "exited"
+
+
+@pytest.mark.parametrize("damage", ["missing", "group-writable"])
+def test_orbit_init_missing_or_unsafe_is_a_clear_error(pods, orbit, tmp_path, damage):
+    image = pod_image(orbit, tmp_path)
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    copy = bindir / "orbit"
+    subprocess.run(["cp", orbit.path, copy], check=True)
+    init = os.path.join(os.path.dirname(os.path.realpath(orbit.path)), "orbit-init")
+    installed = os.path.exists("/usr/local/libexec/orbit/orbit-init")
+    if damage == "group-writable":
+        subprocess.run(["cp", init, bindir / "orbit-init"], check=True)
+        os.chmod(bindir / "orbit-init", 0o775)
+    elif installed:
+        pytest.skip("an installed orbit-init would be found")
+    uuid = pods.run(INSECURE, "prepare", image).stdout.strip()
+    p = subprocess.run([copy, "--dir", pods.path, "run-prepared", uuid], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode != 0
+    if damage == "missing":
+        assert f"orbit-init not found beside orbit ({bindir}/orbit-init)" in p.stderr
+    else:
+        assert f"{bindir}/orbit-init: must be owned by root and writable by no one else" \
+            in p.stderr
+    assert pods.status(uuid)["state"] in ("exited", "exited garbage")

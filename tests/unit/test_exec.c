@@ -1,5 +1,6 @@
 /* Unit tests for the executor's pure parts: bounded logs with rotation, the
- * output line prefixer, the supervisor's setup report, process start times.
+ * output line prefixer, the supervisor's setup report, the apps handed over
+ * to orbit-init, process start times.
  * Running pods is covered by the integration tests. */
 /* cmocka.h needs these before it */
 // clang-format off
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -273,6 +275,152 @@ static void starttime_of_self_and_missing(void **state)
     orb_error_free(e);
 }
 
+/* Two apps with every field set (one with handlers and groups, one without),
+ * as setup.c hands them over. */
+static void handoff_sample(orb_sv *s)
+{
+    static char *env[] = {"PATH=/bin", "AC_APP_NAME=web", NULL};
+    static char *argv[] = {"/bin/web", "--port", "", NULL};
+    static char *pre[] = {"/bin/pre", NULL};
+    static gid_t groups[] = {10, 20, 4294967294u};
+
+    *s = (orb_sv){
+        .sigfd = -1, .interactive = false, .stop_on_failure = true, .prefix_output = true, .n = 2};
+    s->p = xcalloc(1, sizeof(*s->p));
+    strcpy(s->p->uuid, "0b2d9f0e-5c7c-4b4e-9d5a-3c1e0f6a7b8c");
+    s->p->dir = xstrdup("/var/lib/orbit/pods/run/0b2d9f0e");
+    s->p->lock_fd = s->p->dir_fd = -1;
+    s->apps = xcalloc(2, sizeof(*s->apps));
+    for (size_t i = 0; i < 2; i++) {
+        orb_sv_app *a = &s->apps[i];
+        a->name = xstrdup(i ? "db" : "web");
+        a->rootfs = xasprintf("%s/apps/%s/rootfs", s->p->dir, a->name);
+        a->dir = xasprintf("apps/%s", a->name);
+        a->id.uid = i ? 0 : 1000, a->id.gid = i ? 0 : 1001;
+        a->caps = i ? 0 : 0xa80425fbULL;
+        a->no_new_privileges = i == 0;
+        a->env = strv_copy(env);
+        a->workdir = xstrdup(i ? "/" : "/srv");
+        a->main.program = xstrdup(argv[0]);
+        a->main.argv = strv_copy(argv);
+        a->log = (orb_app_log){.fd = 7 + (int)i, .path = xstrdup("/x/log"), .size = 12, .max = 99};
+    }
+    s->apps[0].id.groups = xmalloc(sizeof(groups));
+    memcpy(s->apps[0].id.groups, groups, sizeof(groups));
+    s->apps[0].id.n_groups = 3;
+    s->apps[0].pre_start.program = xstrdup("/bin/pre");
+    s->apps[0].pre_start.argv = strv_copy(pre);
+}
+
+static void handoff_free(orb_sv *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        s->apps[i].log.fd = -1; /* made-up fds: not ours to close */
+    orb_pod_free(s->p);
+    orb_sv_free(s);
+}
+
+static int memfd_with(const void *buf, size_t len)
+{
+    int fd = memfd_create("handoff-test", MFD_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(orb_write_all(fd, buf, len), 0);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    return fd;
+}
+
+/* The bytes setup.c would write for s. */
+static char *handoff_bytes(const orb_sv *s, size_t *len)
+{
+    int fd = memfd_with("", 0);
+    char *buf = NULL;
+    assert_int_equal(orb_sv_handoff_write(s, fd, NULL), 0);
+    assert_int_equal(orb_read_fd(fd, "handoff", 1 << 20, &buf, len, NULL), 0);
+    close(fd);
+    return buf;
+}
+
+static void handoff_round_trips(void **state)
+{
+    (void)state;
+    orb_sv in, out;
+    size_t len;
+    handoff_sample(&in);
+    _cleanup_free_ char *buf = handoff_bytes(&in, &len);
+    int fd = memfd_with(buf, len);
+
+    assert_int_equal(orb_sv_handoff_read(fd, &out, NULL), 0);
+    close(fd);
+    assert_string_equal(out.p->uuid, in.p->uuid);
+    assert_string_equal(out.p->dir, in.p->dir);
+    assert_false(out.interactive);
+    assert_true(out.stop_on_failure && out.prefix_output);
+    assert_int_equal(out.n, 2);
+    for (size_t i = 0; i < 2; i++) {
+        orb_sv_app *a = &in.apps[i], *b = &out.apps[i];
+        assert_string_equal(a->name, b->name);
+        assert_string_equal(b->prefix, i ? "db: " : "web: ");
+        assert_string_equal(a->rootfs, b->rootfs);
+        assert_string_equal(a->dir, b->dir);
+        assert_int_equal(a->id.uid, b->id.uid);
+        assert_int_equal(a->id.gid, b->id.gid);
+        assert_int_equal(a->id.n_groups, b->id.n_groups);
+        for (size_t g = 0; g < a->id.n_groups; g++)
+            assert_int_equal(a->id.groups[g], b->id.groups[g]);
+        assert_int_equal(a->caps, b->caps);
+        assert_int_equal(a->no_new_privileges, b->no_new_privileges);
+        assert_true(strv_equal(a->env, b->env));
+        assert_string_equal(a->workdir, b->workdir);
+        assert_string_equal(a->main.program, b->main.program);
+        assert_true(strv_equal(a->main.argv, b->main.argv));
+        assert_int_equal(a->log.fd, b->log.fd);
+        assert_string_equal(a->log.path, b->log.path);
+        assert_int_equal(a->log.size, b->log.size);
+        assert_int_equal(a->log.max, b->log.max);
+    }
+    assert_string_equal(out.apps[0].pre_start.program, "/bin/pre");
+    assert_null(out.apps[1].pre_start.program);
+    assert_null(out.apps[0].post_stop.argv);
+    handoff_free(&in);
+    handoff_free(&out);
+}
+
+/* Every truncation, one byte flipped to 0xff at every offset and a trailing
+ * byte: refused or read whole, never a crash, an unbounded allocation or a
+ * leak (the ASan build checks the last two). */
+static void handoff_rejects_damage(void **state)
+{
+    (void)state;
+    orb_sv in, out;
+    size_t len;
+    handoff_sample(&in);
+    _cleanup_free_ char *buf = handoff_bytes(&in, &len);
+    _cleanup_free_ char *copy = xmalloc(len + 1);
+
+    for (size_t cut = 0; cut < len; cut++) {
+        int fd = memfd_with(buf, cut);
+        orb_error *e = NULL;
+        assert_int_equal(orb_sv_handoff_read(fd, &out, &e), -1);
+        assert_int_equal(e->errnum, EINVAL);
+        orb_error_free(e);
+        close(fd);
+    }
+    for (size_t at = 0; at < len; at++) {
+        memcpy(copy, buf, len);
+        copy[at] = (char)0xff;
+        int fd = memfd_with(copy, len);
+        if (orb_sv_handoff_read(fd, &out, NULL) == 0)
+            handoff_free(&out);
+        close(fd);
+    }
+    memcpy(copy, buf, len);
+    copy[len] = 'x';
+    int fd = memfd_with(copy, len + 1);
+    assert_int_equal(orb_sv_handoff_read(fd, &out, NULL), -1);
+    close(fd);
+    handoff_free(&in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +439,8 @@ int main(void)
         cmocka_unit_test(sync_long_message_is_cut),
         cmocka_unit_test(sync_rejects_malformed),
         cmocka_unit_test(starttime_of_self_and_missing),
+        cmocka_unit_test(handoff_round_trips),
+        cmocka_unit_test(handoff_rejects_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "exec/mounts.h"
+#include "exec/supervisor.h"
 #include "pod/pod.h"
 #include "schema/manifest.h"
 #include "util/fs_remove.h"

@@ -60,7 +60,7 @@ int aci_layout_check_top(int dirfd, const char *dir, orb_problems *problems, cha
 
 /* orb_aci_validate on an open reader; `image` names it in errors. When the
  * image is valid and ret_manifest is non-NULL, *ret_manifest gets a copy of
- * the manifest entry's header (free with archive_entry_free). */
+ * the manifest entry's header (free with sym_archive_entry_free). */
 int aci_validate_reader(orb_aci_reader *r, const char *image, orb_problems *problems,
                         struct archive_entry **ret_manifest, orb_error **err);
 

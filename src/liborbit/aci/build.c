@@ -1,5 +1,3 @@
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -11,6 +9,7 @@
 
 #include "aci/aci.h"
 #include "aci/aci_internal.h"
+#include "aci/archive_api.h"
 #include "util/fs.h"
 #include "util/mem.h"
 #include "util/strv.h"
@@ -94,24 +93,24 @@ static int add_xattrs(builder *b, int fd, int dirfd, const char *name, const cha
                               : lgetxattr(proc, names[i], b->buf, ACI_IO_BUFSIZE);
         if (len < 0)
             return orb_err_sys(err, errno, "read xattr %s of %s/%s", names[i], b->layout, path);
-        archive_entry_xattr_add_entry(b->e, names[i], b->buf, (size_t)len);
+        sym_archive_entry_xattr_add_entry(b->e, names[i], b->buf, (size_t)len);
     }
     return 0;
 }
 
 static void fill_entry(builder *b, const char *path, const struct stat *st)
 {
-    archive_entry_clear(b->e);
-    archive_entry_set_pathname(b->e, path);
-    archive_entry_set_mode(b->e, st->st_mode);
-    archive_entry_set_uid(b->e, b->owner_root ? 0 : st->st_uid);
-    archive_entry_set_gid(b->e, b->owner_root ? 0 : st->st_gid);
-    archive_entry_set_mtime(b->e, st->st_mtim.tv_sec, 0);
+    sym_archive_entry_clear(b->e);
+    sym_archive_entry_set_pathname(b->e, path);
+    sym_archive_entry_set_mode(b->e, st->st_mode);
+    sym_archive_entry_set_uid(b->e, b->owner_root ? 0 : st->st_uid);
+    sym_archive_entry_set_gid(b->e, b->owner_root ? 0 : st->st_gid);
+    sym_archive_entry_set_mtime(b->e, st->st_mtim.tv_sec, 0);
 }
 
 static int write_header(builder *b, const char *path, orb_error **err)
 {
-    if (archive_write_header(b->a, b->e) < ARCHIVE_WARN)
+    if (sym_archive_write_header(b->a, b->e) < ARCHIVE_WARN)
         return aci_writer_err(b->a, b->out_name, path, err);
     return 0;
 }
@@ -139,7 +138,7 @@ static int copy_data(builder *b, int fd, const char *path, off_t size, orb_error
             return orb_err_sys(err, errno, "read %s/%s", b->layout, path);
         if (n == 0)
             return changed(b, path, err);
-        if (archive_write_data(b->a, b->buf, (size_t)n) != n)
+        if (sym_archive_write_data(b->a, b->buf, (size_t)n) != n)
             return aci_writer_err(b->a, b->out_name, path, err);
         done += n;
     }
@@ -157,7 +156,7 @@ static int write_regular(builder *b, int dirfd, const char *name, const char *pa
     if (!same_file(&st, lst))
         return changed(b, path, err);
     fill_entry(b, path, &st);
-    archive_entry_set_size(b->e, st.st_size);
+    sym_archive_entry_set_size(b->e, st.st_size);
     if (add_xattrs(b, fd, -1, NULL, path, err) < 0 || write_header(b, path, err) < 0 ||
         copy_data(b, fd, path, st.st_size, err) < 0)
         return -1;
@@ -181,7 +180,7 @@ static int write_symlink(builder *b, int dirfd, const char *name, const char *pa
         return changed(b, path, err);
     target[n] = '\0';
     fill_entry(b, path, st);
-    archive_entry_set_symlink(b->e, target);
+    sym_archive_entry_set_symlink(b->e, target);
     if (add_xattrs(b, -1, dirfd, name, path, err) < 0)
         return -1;
     return write_header(b, path, err);
@@ -196,7 +195,7 @@ static int write_special(builder *b, int dirfd, const char *name, const char *pa
                        b->layout, path);
     fill_entry(b, path, st);
     if (!S_ISFIFO(st->st_mode))
-        archive_entry_set_rdev(b->e, st->st_rdev);
+        sym_archive_entry_set_rdev(b->e, st->st_rdev);
     if (add_xattrs(b, -1, dirfd, name, path, err) < 0)
         return -1;
     return write_header(b, path, err);
@@ -221,8 +220,8 @@ static int write_child(builder *b, int dirfd, const char *name, const char *path
         const char *first = inode_seen(b, &st, path);
         if (first) {
             fill_entry(b, path, &st);
-            archive_entry_set_hardlink(b->e, first);
-            archive_entry_set_size(b->e, 0);
+            sym_archive_entry_set_hardlink(b->e, first);
+            sym_archive_entry_set_size(b->e, 0);
             return write_header(b, path, err);
         }
     }
@@ -261,16 +260,16 @@ static int write_dir(builder *b, int dirfd, const char *name, const char *path, 
 static int write_manifest(builder *b, const char *json, size_t len, const struct stat *st,
                           orb_error **err)
 {
-    archive_entry_clear(b->e);
-    archive_entry_set_pathname(b->e, "manifest");
-    archive_entry_set_mode(b->e, AE_IFREG | 0644);
-    archive_entry_set_uid(b->e, 0);
-    archive_entry_set_gid(b->e, 0);
-    archive_entry_set_mtime(b->e, st->st_mtim.tv_sec, 0);
-    archive_entry_set_size(b->e, (la_int64_t)len);
+    sym_archive_entry_clear(b->e);
+    sym_archive_entry_set_pathname(b->e, "manifest");
+    sym_archive_entry_set_mode(b->e, AE_IFREG | 0644);
+    sym_archive_entry_set_uid(b->e, 0);
+    sym_archive_entry_set_gid(b->e, 0);
+    sym_archive_entry_set_mtime(b->e, st->st_mtim.tv_sec, 0);
+    sym_archive_entry_set_size(b->e, (la_int64_t)len);
     if (write_header(b, "manifest", err) < 0)
         return -1;
-    if (len > 0 && archive_write_data(b->a, json, len) != (la_ssize_t)len)
+    if (len > 0 && sym_archive_write_data(b->a, json, len) != (la_ssize_t)len)
         return aci_writer_err(b->a, b->out_name, "manifest", err);
     return 0;
 }
@@ -297,7 +296,7 @@ static int build_into(builder *b, int dirfd, const char *json, size_t len,
     if (write_manifest(b, json, len, manifest_st, err) < 0 ||
         write_dir(b, dirfd, "rootfs", "rootfs", 0, &st, err) < 0)
         return -1;
-    if (archive_write_close(b->a) != ARCHIVE_OK)
+    if (sym_archive_write_close(b->a) != ARCHIVE_OK)
         return aci_writer_err(b->a, b->out_name, "finish", err);
     return 0;
 }
@@ -307,8 +306,8 @@ static void builder_done(builder *b)
     /* Freeing an unclosed writer closes it first, which releases the
      * compressor's state; what it writes goes to the discarded temp file. */
     if (b->a)
-        archive_write_free(b->a);
-    archive_entry_free(b->e);
+        sym_archive_write_free(b->a);
+    sym_archive_entry_free(b->e);
     for (size_t i = 0; i < b->cap_inodes; i++)
         free(b->inodes[i].path);
     free(b->inodes);
@@ -350,6 +349,9 @@ static int check_output_place(int dirfd, const char *layout, const char *out_pat
 int orb_aci_build(const char *layout_dir, const char *out_path, const orb_build_options *opts,
                   orb_error **err)
 {
+    /* before anything is created: the builder's entry comes from libarchive */
+    if (orb_archive_load(err) < 0)
+        return -1;
     _cleanup_close_ int dirfd = open(layout_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0)
         return orb_err_sys(err, errno, "open layout %s", layout_dir);
@@ -373,7 +375,7 @@ int orb_aci_build(const char *layout_dir, const char *out_path, const orb_build_
                  .is_root = geteuid() == 0,
                  .out_st = out_st,
                  .buf = xmalloc(ACI_IO_BUFSIZE),
-                 .e = archive_entry_new()};
+                 .e = sym_archive_entry_new()};
     b.a = aci_writer_new(out.fd, opts->compression, out_path, err);
     int r = b.a ? build_into(&b, dirfd, json, len, &mst, err) : -1;
     builder_done(&b);

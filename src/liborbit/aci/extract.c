@@ -1,5 +1,3 @@
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -10,6 +8,7 @@
 #include <unistd.h>
 
 #include "aci/aci_internal.h"
+#include "aci/archive_api.h"
 #include "aci/extract.h"
 #include "util/fs.h"
 #include "util/mem.h"
@@ -55,7 +54,7 @@ void orb_extractor_free(orb_extractor *x)
     for (size_t i = 0; i < x->n_dirs; i++) {
         free(x->dirs[i].path);
         if (x->dirs[i].xattrs)
-            archive_entry_free(x->dirs[i].xattrs);
+            sym_archive_entry_free(x->dirs[i].xattrs);
     }
     free(x->dirs);
     if (x->rootfd >= 0)
@@ -84,13 +83,13 @@ static int fail(orb_extractor *x, const char *clean, int errnum, const char *wha
 static entry_meta meta_of(const orb_extractor *x, struct archive_entry *e)
 {
     entry_meta m = {
-        .mode = archive_entry_perm(e) & (x->root ? 07777 : 01777),
-        .uid = (uid_t)archive_entry_uid(e),
-        .gid = (gid_t)archive_entry_gid(e),
+        .mode = sym_archive_entry_perm(e) & (x->root ? 07777 : 01777),
+        .uid = (uid_t)sym_archive_entry_uid(e),
+        .gid = (gid_t)sym_archive_entry_gid(e),
     };
-    if (archive_entry_mtime_is_set(e)) {
-        m.times[1].tv_sec = archive_entry_mtime(e);
-        m.times[1].tv_nsec = archive_entry_mtime_nsec(e);
+    if (sym_archive_entry_mtime_is_set(e)) {
+        m.times[1].tv_sec = sym_archive_entry_mtime(e);
+        m.times[1].tv_nsec = sym_archive_entry_mtime_nsec(e);
         m.times[0] = m.times[1];
     } else {
         m.times[0].tv_nsec = m.times[1].tv_nsec = UTIME_OMIT;
@@ -135,8 +134,8 @@ static int set_xattrs(orb_extractor *x, int fd, const char *clean, struct archiv
     const char *name;
     const void *value;
     size_t size;
-    archive_entry_xattr_reset(e);
-    while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+    sym_archive_entry_xattr_reset(e);
+    while (sym_archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
         if (!x->root && (strncmp(name, "security.", 9) == 0 || strncmp(name, "trusted.", 8) == 0))
             continue;
         if (fsetxattr(fd, name, value, size, 0) < 0 && errno != ENOTSUP) {
@@ -211,7 +210,7 @@ static int extract_dir(orb_extractor *x, int pfd, const char *base, const char *
     for (const char *p = clean; *p; p++)
         d->depth += *p == '/';
     d->meta = meta_of(x, e);
-    d->xattrs = archive_entry_xattr_count(e) > 0 ? archive_entry_clone(e) : NULL;
+    d->xattrs = sym_archive_entry_xattr_count(e) > 0 ? sym_archive_entry_clone(e) : NULL;
     return 0;
 }
 
@@ -249,9 +248,9 @@ static int extract_special(orb_extractor *x, int pfd, const char *base, const ch
                            struct archive_entry *e, orb_error **err)
 {
     entry_meta m = meta_of(x, e);
-    mode_t type = archive_entry_filetype(e);
+    mode_t type = sym_archive_entry_filetype(e);
     if (type == AE_IFLNK) {
-        if (symlinkat(archive_entry_symlink(e) ?: "", pfd, base) < 0)
+        if (symlinkat(sym_archive_entry_symlink(e) ?: "", pfd, base) < 0)
             return fail(x, clean, errno, "create symlink", err);
         return apply_name_meta(x, pfd, base, clean, &m, true, err);
     }
@@ -265,7 +264,7 @@ static int extract_special(orb_extractor *x, int pfd, const char *base, const ch
             return orb_err(err, EPERM,
                            "%s: %s: device node: importing an image with device nodes needs root",
                            x->image, clean);
-        dev_t dev = makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+        dev_t dev = makedev(sym_archive_entry_rdevmajor(e), sym_archive_entry_rdevminor(e));
         if (mknodat(pfd, base, (type == AE_IFCHR ? S_IFCHR : S_IFBLK) | 0600, dev) < 0)
             return fail(x, clean, errno, "create device node", err);
         return apply_name_meta(x, pfd, base, clean, &m, false, err);
@@ -276,15 +275,20 @@ static int extract_special(orb_extractor *x, int pfd, const char *base, const ch
 int orb_extractor_entry(orb_extractor *x, struct archive_entry *e, const char *clean,
                         orb_aci_reader *r, orb_error **err)
 {
+    /* The entry need not come from a reader (tests build their own with the
+     * library linked in), so this module cannot count on a reader having
+     * bound libarchive. */
+    if (orb_archive_load(err) < 0)
+        return -1;
     if (x->rootfd < 0)
         return orb_err_sys(err, EBADF, "%s: extraction root", x->image);
     _cleanup_free_ char *base = NULL;
     _cleanup_close_ int pfd = open_parent(x, clean, &base, err);
     if (pfd < 0)
         return -1;
-    if (archive_entry_hardlink(e))
-        return extract_hardlink(x, pfd, base, clean, archive_entry_hardlink(e), err);
-    switch (archive_entry_filetype(e)) {
+    if (sym_archive_entry_hardlink(e))
+        return extract_hardlink(x, pfd, base, clean, sym_archive_entry_hardlink(e), err);
+    switch (sym_archive_entry_filetype(e)) {
     case AE_IFDIR:
         return extract_dir(x, pfd, base, clean, e, err);
     case 0:

@@ -1,14 +1,12 @@
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "aci/aci.h"
 #include "aci/aci_internal.h"
+#include "aci/archive_api.h"
 #include "schema/manifest.h"
 #include "util/fs.h"
 #include "util/hasher.h"
@@ -71,13 +69,13 @@ static la_ssize_t file_read(struct archive *a, void *data, const void **ret_buf)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            archive_set_error(a, errno, "read: %s", strerror(errno));
+            sym_archive_set_error(a, errno, "read: %s", strerror(errno));
             return -1;
         }
         if (n == 0)
             r->input_eof = true;
         if (took_input(r, r->buf, (size_t)n) < 0) {
-            archive_set_error(a, r->own_errno, "%s", r->own_error);
+            sym_archive_set_error(a, r->own_errno, "%s", r->own_error);
             return -1;
         }
         *ret_buf = r->buf;
@@ -92,13 +90,13 @@ static la_ssize_t decompress_block(orb_aci_reader *r, const void **ret_buf)
     while (!r->outer_eof) {
         size_t size = 0;
         la_int64_t offset;
-        int rc = archive_read_data_block(r->outer, ret_buf, &size, &offset);
+        int rc = sym_archive_read_data_block(r->outer, ret_buf, &size, &offset);
         if (rc == ARCHIVE_EOF) {
             r->outer_eof = true;
             break;
         }
         if (rc < ARCHIVE_WARN) {
-            const char *msg = archive_error_string(r->outer);
+            const char *msg = sym_archive_error_string(r->outer);
             if (!r->outer_error)
                 r->outer_error = xstrdup(msg ?: "");
             return -1;
@@ -146,7 +144,7 @@ static la_ssize_t inner_read(struct archive *a, void *data, const void **ret_buf
     orb_aci_reader *r = data;
     la_ssize_t n = pull_block(r, ret_buf);
     if (n < 0)
-        archive_set_error(a, EIO, "%s", r->outer_error[0] ? r->outer_error : "read error");
+        sym_archive_set_error(a, EIO, "%s", r->outer_error[0] ? r->outer_error : "read error");
     return n;
 }
 
@@ -168,7 +166,7 @@ static int reader_fail(orb_aci_reader *r, orb_error **err)
         corrupt = xasprintf("corrupt %s data", orb_compression_name(r->compression));
         kind = r->compression == ORB_COMPRESSION_NONE ? "read error" : corrupt;
     } else {
-        msg = archive_error_string(r->inner);
+        msg = sym_archive_error_string(r->inner);
         if (!msg)
             msg = "unknown error";
     }
@@ -205,16 +203,16 @@ static int add_decompressor(orb_aci_reader *r, orb_compression c, orb_error **er
     case ORB_COMPRESSION_NONE:
         return 0;
     case ORB_COMPRESSION_GZIP:
-        rc = archive_read_support_filter_gzip(r->outer);
+        rc = sym_archive_read_support_filter_gzip(r->outer);
         break;
     case ORB_COMPRESSION_BZIP2:
-        rc = archive_read_support_filter_bzip2(r->outer);
+        rc = sym_archive_read_support_filter_bzip2(r->outer);
         break;
     case ORB_COMPRESSION_XZ:
-        rc = archive_read_support_filter_xz(r->outer);
+        rc = sym_archive_read_support_filter_xz(r->outer);
         break;
     case ORB_COMPRESSION_ZSTD:
-        rc = archive_read_support_filter_zstd(r->outer);
+        rc = sym_archive_read_support_filter_zstd(r->outer);
         break;
     }
     if (rc != ARCHIVE_OK)
@@ -251,26 +249,26 @@ static int detect(orb_aci_reader *r, orb_error **err)
 
 static int open_chain(orb_aci_reader *r, orb_error **err)
 {
-    r->outer = archive_read_new();
+    r->outer = sym_archive_read_new();
     if (!r->outer)
         return orb_err(err, ENOMEM, "%s: cannot create an archive reader", r->name);
     if (read_head(r, err) < 0 || detect(r, err) < 0)
         return -1;
     struct archive_entry *raw;
-    if (archive_read_support_format_raw(r->outer) != ARCHIVE_OK ||
-        archive_read_open(r->outer, r, NULL, file_read, NULL) != ARCHIVE_OK ||
-        archive_read_next_header(r->outer, &raw) != ARCHIVE_OK) {
-        r->outer_error = xstrdup(archive_error_string(r->outer) ?: "");
+    if (sym_archive_read_support_format_raw(r->outer) != ARCHIVE_OK ||
+        sym_archive_read_open(r->outer, r, NULL, file_read, NULL) != ARCHIVE_OK ||
+        sym_archive_read_next_header(r->outer, &raw) != ARCHIVE_OK) {
+        r->outer_error = xstrdup(sym_archive_error_string(r->outer) ?: "");
         return reader_fail(r, err);
     }
     r->hasher = orb_hasher_new();
     if (!r->hasher)
         return orb_err(err, ENOMEM, "%s: cannot set up SHA-512", r->name);
-    r->inner = archive_read_new();
+    r->inner = sym_archive_read_new();
     if (!r->inner)
         return orb_err(err, ENOMEM, "%s: cannot create an archive reader", r->name);
-    archive_read_support_format_tar(r->inner);
-    if (archive_read_open(r->inner, r, NULL, inner_read, NULL) != ARCHIVE_OK) {
+    sym_archive_read_support_format_tar(r->inner);
+    if (sym_archive_read_open(r->inner, r, NULL, inner_read, NULL) != ARCHIVE_OK) {
         if (r->outer_error)
             return reader_fail(r, err);
         return orb_err(err, EINVAL, "%s: not an ACI: the %s data is not a tar archive", r->name,
@@ -282,6 +280,11 @@ static int open_chain(orb_aci_reader *r, orb_error **err)
 int orb_aci_reader_open_fd_opts(int fd, const char *name, const orb_aci_reader_options *o,
                                 orb_aci_reader **ret, orb_error **err)
 {
+    /* Every reader function, and every entry handed out, comes after this. */
+    if (orb_archive_load(err) < 0) {
+        close(fd);
+        return -1;
+    }
     orb_aci_reader *r = xcalloc(1, sizeof(*r));
     r->fd = fd;
     r->opts = o ? *o : (orb_aci_reader_options){.tap_fd = -1};
@@ -314,7 +317,7 @@ int orb_aci_reader_open(const char *path, orb_aci_reader **ret, orb_error **err)
 int orb_aci_reader_next(orb_aci_reader *r, struct archive_entry **ret_entry, orb_error **err)
 {
     r->entry = NULL;
-    int rc = archive_read_next_header(r->inner, &r->entry);
+    int rc = sym_archive_read_next_header(r->inner, &r->entry);
     if (rc == ARCHIVE_EOF) {
         r->entry = NULL;
         return 0;
@@ -329,7 +332,7 @@ int orb_aci_reader_next(orb_aci_reader *r, struct archive_entry **ret_entry, orb
 
 ssize_t orb_aci_reader_read(orb_aci_reader *r, void *buf, size_t len, orb_error **err)
 {
-    la_ssize_t n = archive_read_data(r->inner, buf, len);
+    la_ssize_t n = sym_archive_read_data(r->inner, buf, len);
     if (n < 0)
         return reader_fail(r, err);
     return n;
@@ -340,9 +343,9 @@ int orb_aci_reader_read_all(orb_aci_reader *r, size_t max, char **ret_buf, size_
 {
     if (!r->entry)
         return orb_err(err, EINVAL, "%s: no current entry", r->name);
-    const char *entry_name = archive_entry_pathname(r->entry) ?: "(unnamed)";
-    la_int64_t size = archive_entry_size(r->entry);
-    if (archive_entry_size_is_set(r->entry) && (size < 0 || (uint64_t)size > max))
+    const char *entry_name = sym_archive_entry_pathname(r->entry) ?: "(unnamed)";
+    la_int64_t size = sym_archive_entry_size(r->entry);
+    if (sym_archive_entry_size_is_set(r->entry) && (size < 0 || (uint64_t)size > max))
         return orb_err(err, EFBIG, "%s: %s: %lld bytes is larger than the limit of %zu bytes",
                        r->name, entry_name, (long long)size, max);
     size_t cap = size > 0 ? (size_t)size + 1 : 4096, len = 0;
@@ -440,9 +443,9 @@ void orb_aci_reader_free(orb_aci_reader *r)
         return;
     orb_pump_stop(r->pump); /* before the archives its thread reads */
     if (r->inner)
-        archive_read_free(r->inner);
+        sym_archive_read_free(r->inner);
     if (r->outer)
-        archive_read_free(r->outer);
+        sym_archive_read_free(r->outer);
     orb_hasher_free(r->hasher);
     if (r->fd >= 0)
         close(r->fd);
@@ -483,10 +486,10 @@ static int read_manifest(const char *path, bool whole, char **ret_json, size_t *
     int rc;
     while ((rc = orb_aci_reader_next(r, &e, err)) > 0) {
         bool escapes;
-        _cleanup_free_ char *name = aci_clean_name(archive_entry_pathname(e) ?: "", &escapes);
+        _cleanup_free_ char *name = aci_clean_name(sym_archive_entry_pathname(e) ?: "", &escapes);
         if (escapes || strcmp(name, "manifest") != 0)
             continue;
-        if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e))
+        if (sym_archive_entry_filetype(e) != AE_IFREG || sym_archive_entry_hardlink(e))
             return orb_err(err, EINVAL, "%s: manifest: must be a regular file", path);
         _cleanup_free_ char *json = NULL;
         size_t len;

@@ -1,5 +1,3 @@
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -8,22 +6,23 @@
 
 #include "aci/aci.h"
 #include "aci/aci_internal.h"
+#include "aci/archive_api.h"
 #include "util/fs.h"
 #include "util/mem.h"
 
 static bool is_manifest(struct archive_entry *e)
 {
     bool escapes;
-    _cleanup_free_ char *clean = aci_clean_name(archive_entry_pathname(e) ?: "", &escapes);
+    _cleanup_free_ char *clean = aci_clean_name(sym_archive_entry_pathname(e) ?: "", &escapes);
     return !escapes && strcmp(clean, "manifest") == 0;
 }
 
 static int copy_entry(orb_aci_reader *r, struct archive *w, struct archive_entry *e, char *buf,
                       const char *out_path, orb_error **err)
 {
-    const char *name = archive_entry_pathname(e) ?: "(unnamed)";
-    archive_entry_sparse_clear(e);
-    if (archive_write_header(w, e) < ARCHIVE_WARN)
+    const char *name = sym_archive_entry_pathname(e) ?: "(unnamed)";
+    sym_archive_entry_sparse_clear(e);
+    if (sym_archive_write_header(w, e) < ARCHIVE_WARN)
         return aci_writer_err(w, out_path, name, err);
     for (;;) {
         ssize_t n = orb_aci_reader_read(r, buf, ACI_IO_BUFSIZE, err);
@@ -31,7 +30,7 @@ static int copy_entry(orb_aci_reader *r, struct archive *w, struct archive_entry
             return -1;
         if (n == 0)
             return 0;
-        if (archive_write_data(w, buf, (size_t)n) < 0)
+        if (sym_archive_write_data(w, buf, (size_t)n) < 0)
             return aci_writer_err(w, out_path, name, err);
     }
 }
@@ -40,21 +39,21 @@ static int copy_entry(orb_aci_reader *r, struct archive *w, struct archive_entry
 static int write_new_manifest(struct archive *w, struct archive_entry *old, const char *json,
                               size_t len, const char *out_path, orb_error **err)
 {
-    struct archive_entry *e = archive_entry_new();
-    archive_entry_set_pathname(e, "manifest");
-    archive_entry_set_mode(e, AE_IFREG | 0644);
-    archive_entry_set_uid(e, archive_entry_uid(old));
-    archive_entry_set_gid(e, archive_entry_gid(old));
-    archive_entry_copy_uname(e, archive_entry_uname(old));
-    archive_entry_copy_gname(e, archive_entry_gname(old));
-    if (archive_entry_mtime_is_set(old))
-        archive_entry_set_mtime(e, archive_entry_mtime(old), 0);
-    archive_entry_set_size(e, (la_int64_t)len);
-    int rc = archive_write_header(w, e);
-    archive_entry_free(e);
+    struct archive_entry *e = sym_archive_entry_new();
+    sym_archive_entry_set_pathname(e, "manifest");
+    sym_archive_entry_set_mode(e, AE_IFREG | 0644);
+    sym_archive_entry_set_uid(e, sym_archive_entry_uid(old));
+    sym_archive_entry_set_gid(e, sym_archive_entry_gid(old));
+    sym_archive_entry_copy_uname(e, sym_archive_entry_uname(old));
+    sym_archive_entry_copy_gname(e, sym_archive_entry_gname(old));
+    if (sym_archive_entry_mtime_is_set(old))
+        sym_archive_entry_set_mtime(e, sym_archive_entry_mtime(old), 0);
+    sym_archive_entry_set_size(e, (la_int64_t)len);
+    int rc = sym_archive_write_header(w, e);
+    sym_archive_entry_free(e);
     if (rc < ARCHIVE_WARN)
         return aci_writer_err(w, out_path, "manifest", err);
-    if (len > 0 && archive_write_data(w, json, len) != (la_ssize_t)len)
+    if (len > 0 && sym_archive_write_data(w, json, len) != (la_ssize_t)len)
         return aci_writer_err(w, out_path, "manifest", err);
     return 0;
 }
@@ -72,11 +71,11 @@ static int copy_image(orb_aci_reader *r, int out_fd, struct archive_entry *heade
         rc = is_manifest(e) ? 0 : copy_entry(r, w, e, buf, out_path, err);
     if (rc == 0)
         rc = orb_aci_reader_finish(r, NULL, err);
-    if (rc == 0 && archive_write_close(w) != ARCHIVE_OK)
+    if (rc == 0 && sym_archive_write_close(w) != ARCHIVE_OK)
         rc = aci_writer_err(w, out_path, "finish", err);
     if (rc < 0)
-        archive_write_fail(w);
-    archive_write_free(w);
+        sym_archive_write_fail(w);
+    sym_archive_write_free(w);
     return rc;
 }
 
@@ -103,6 +102,8 @@ static int check_input(int fd, const char *in_path, struct archive_entry **ret_h
 int orb_aci_replace_manifest(const char *in_path, const char *out_path, const char *manifest,
                              size_t manifest_len, bool overwrite, orb_error **err)
 {
+    if (orb_archive_load(err) < 0)
+        return -1;
     /* Both passes read one open file, so a file swapped in between cannot mix in. */
     _cleanup_close_ int fd = open(in_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
@@ -123,6 +124,6 @@ int orb_aci_replace_manifest(const char *in_path, const char *out_path, const ch
             rc = orb_output_commit(&out, err);
         orb_output_discard(&out);
     }
-    archive_entry_free(header);
+    sym_archive_entry_free(header);
     return rc;
 }

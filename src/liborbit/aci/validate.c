@@ -1,10 +1,9 @@
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <string.h>
 
 #include "aci/aci.h"
 #include "aci/aci_internal.h"
+#include "aci/archive_api.h"
 #include "schema/manifest.h"
 #include "util/mem.h"
 
@@ -133,18 +132,18 @@ static bool record(vstate *s, const char *clean, uint32_t parent, unsigned type)
 static int take_manifest(vstate *s, struct archive_entry *e, orb_error **err)
 {
     s->has_manifest = true;
-    if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e)) {
+    if (sym_archive_entry_filetype(e) != AE_IFREG || sym_archive_entry_hardlink(e)) {
         orb_problem_add(s->problems, "manifest: must be a regular file");
         return 0;
     }
-    la_int64_t size = archive_entry_size(e);
+    la_int64_t size = sym_archive_entry_size(e);
     if (size < 0 || size > ORB_MANIFEST_MAX_SIZE) {
         orb_problem_add(s->problems, "manifest: %lld bytes is larger than the limit of %d bytes",
                         (long long)size, ORB_MANIFEST_MAX_SIZE);
         return 0;
     }
     if (!s->manifest_entry)
-        s->manifest_entry = archive_entry_clone(e);
+        s->manifest_entry = sym_archive_entry_clone(e);
     size_t max = ORB_MANIFEST_MAX_SIZE;
     if (orb_aci_reader_read_all(s->r, max, &s->manifest, &s->manifest_len, err) < 0)
         return -1;
@@ -191,7 +190,7 @@ static bool bad_name(vstate *s, const char *raw, const char *clean, bool escapes
  * 0 when it is skipped (".") or a problem was recorded, -1 on error. */
 static int check_entry(vstate *s, struct archive_entry *e, char **ret_clean, orb_error **err)
 {
-    const char *raw = archive_entry_pathname(e);
+    const char *raw = sym_archive_entry_pathname(e);
     if (!raw) {
         orb_problem_add(s->problems, "(entry without a name): not allowed");
         return 0;
@@ -213,9 +212,9 @@ static int check_entry(vstate *s, struct archive_entry *e, char **ret_clean, orb
     int64_t parent = walk_parents(s, clean, clean, "path", true);
     if (parent < 0)
         return 0;
-    unsigned type = archive_entry_filetype(e) ?: AE_IFREG;
-    if (archive_entry_hardlink(e) && !is_manifest)
-        type = check_hardlink(s, clean, archive_entry_hardlink(e)) ?: AE_IFREG;
+    unsigned type = sym_archive_entry_filetype(e) ?: AE_IFREG;
+    if (sym_archive_entry_hardlink(e) && !is_manifest)
+        type = check_hardlink(s, clean, sym_archive_entry_hardlink(e)) ?: AE_IFREG;
     if (!record(s, clean, (uint32_t)parent, type))
         return 0;
     if (strcmp(clean, "rootfs") == 0) {
@@ -258,6 +257,9 @@ aci_validator *aci_validator_new(orb_aci_reader *r, const char *image, orb_probl
 int aci_validator_entry(aci_validator *v, struct archive_entry *e, char **ret_clean,
                         orb_error **err)
 {
+    /* as in orb_extractor_entry: the entry may not come from a reader */
+    if (orb_archive_load(err) < 0)
+        return -1;
     return check_entry(v, e, ret_clean, err);
 }
 
@@ -281,7 +283,7 @@ void aci_validator_free(aci_validator *v)
     aci_tree_clear(&v->tree);
     free(v->manifest);
     if (v->manifest_entry)
-        archive_entry_free(v->manifest_entry);
+        sym_archive_entry_free(v->manifest_entry);
     free(v);
 }
 

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/types.h>
 
 #include "schema/manifest.h"
@@ -32,7 +33,14 @@ typedef struct orb_app_identity {
  * is not a valid group id"); callers add the app's name. */
 int orb_app_resolve_identity(int rootfd, const orb_app *app, orb_app_identity *ret,
                              orb_error **err);
-void orb_app_identity_clear(orb_app_identity *id);
+/* inline: orbit-init frees identities without the resolving code */
+static inline void orb_app_identity_clear(orb_app_identity *id)
+{
+    if (!id)
+        return;
+    free(id->groups);
+    *id = (orb_app_identity){0};
+}
 
 /* The environment of an app, NULL-terminated "K=V" strings in order: PATH
  * (the image's, else ORB_DEFAULT_PATH), AC_APP_NAME, AC_METADATA_URL (when

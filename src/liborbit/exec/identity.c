@@ -155,10 +155,3 @@ int orb_app_resolve_identity(int rootfd, const orb_app *app, orb_app_identity *r
     return 0;
 }
 
-void orb_app_identity_clear(orb_app_identity *id)
-{
-    if (!id)
-        return;
-    free(id->groups);
-    *id = (orb_app_identity){0};
-}

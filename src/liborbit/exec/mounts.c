@@ -1,6 +1,6 @@
 /* An app's root: the overlay (or bind) of its tree, /proc, /sys, /dev, the
  * pod's etc files, its volumes, and the read-only remount, all made by the
- * pod's supervisor; and entering that root from the app's first process. */
+ * pod's supervisor before any app starts (entering the root is spawn.c's). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -354,23 +354,4 @@ int orb_app_mount_console(const char *rootfs, const char *pty, orb_error **err)
     if (fd < 0)
         return -1;
     return orb_mount_fd(pty, -1, fd, NULL, MS_BIND, NULL, "/dev/console", err);
-}
-
-int orb_app_enter_root(const char *rootfs, orb_error **err)
-{
-    if (unshare(CLONE_NEWNS) < 0)
-        return orb_err_sys(err, errno, "new mount namespace");
-    if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-        return orb_err_sys(err, errno, "make / a slave");
-    if (chdir(rootfs) < 0)
-        return orb_err_sys(err, errno, "%s", rootfs);
-    /* pivot_root(".", "."): the old root ends up stacked under the new one
-     * and is detached at once; no directory for it is needed in the image. */
-    if (syscall(SYS_pivot_root, ".", ".") < 0)
-        return orb_err_sys(err, errno, "pivot_root into %s", rootfs);
-    if (umount2(".", MNT_DETACH) < 0)
-        return orb_err_sys(err, errno, "detach the old root");
-    if (chdir("/") < 0)
-        return orb_err_sys(err, errno, "chdir /");
-    return 0;
 }

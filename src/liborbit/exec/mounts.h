@@ -39,10 +39,6 @@ int orb_app_mount_root(const orb_pod *p, const orb_pod_manifest *pm, const orb_r
  * bind of /dev/null. Call after orb_app_mount_root. */
 int orb_app_mount_console(const char *rootfs, const char *pty, orb_error **err);
 
-/* In an app's first process: a new mount namespace, pivot_root into the
- * app's root (already fully mounted), the old root detached. */
-int orb_app_enter_root(const char *rootfs, orb_error **err);
-
 /* Unmounts every mount at or under dir (from /proc/self/mountinfo, deepest
  * first, lazily when busy): for rm and gc, also after a reboot or a crash. */
 int orb_unmount_under(const char *dir, orb_error **err);

@@ -39,7 +39,7 @@ static void emit(orb_sv *s, orb_sv_stream *st, const char *buf, size_t n)
     /* logging is best effort: a full disk must not stop the pod */
     if (orb_app_log_write(&a->log, buf, n, NULL) < 0)
         orb_app_log_close(&a->log);
-    if (!s->o->prefix_output) {
+    if (!s->prefix_output) {
         orb_write_all(st->out, buf, n);
         return;
     }
@@ -68,7 +68,7 @@ static void close_stream(orb_sv *s, size_t k)
 {
     orb_sv_stream *st = &s->streams[k];
 
-    if (s->o->prefix_output && st->lp.mid_line && s->mid_line_owner[st->out] == st->id) {
+    if (s->prefix_output && st->lp.mid_line && s->mid_line_owner[st->out] == st->id) {
         orb_write_all(st->out, "\n", 1);
         s->mid_line_owner[st->out] = 0;
     }
@@ -106,7 +106,7 @@ pid_t orb_sv_start(orb_sv *s, orb_sv_app *a, const orb_sv_exec *x)
     int out[2], err[2];
     pid_t pid;
 
-    if (s->o->interactive) {
+    if (s->interactive) {
         pid = orb_sv_spawn(a, x, -1, -1, true, &e);
         if (pid < 0)
             report_start_failure(s, a, e);

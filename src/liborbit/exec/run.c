@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exec/init.h"
 #include "exec/supervisor.h"
 #include "util/clock.h"
 #include "util/mem.h"
@@ -167,8 +168,11 @@ static int finish(orb_pod *p, waiter *w, int *ret_code, orb_error **err)
 static int start(orb_pod *p, const orb_pod_manifest *pm, const orb_run_options *o, waiter *w,
                  orb_error **err)
 {
+    _cleanup_close_ int init_fd = orb_init_program_open(err);
     int sync[2];
 
+    if (init_fd < 0)
+        return -1;
     if (pipe2(sync, O_CLOEXEC) < 0)
         return orb_err_sys(err, errno, "pipe");
     w->pid = clone_supervisor();
@@ -180,7 +184,7 @@ static int start(orb_pod *p, const orb_pod_manifest *pm, const orb_run_options *
     if (w->pid == 0) {
         close(sync[0]);
         close(w->sigfd);
-        _exit(orb_supervisor_main(p, pm, o, sync[1]));
+        _exit(orb_supervisor_main(p, pm, o, sync[1], init_fd));
     }
     close(sync[1]);
     w->sync_fd = sync[0];

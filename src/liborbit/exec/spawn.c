@@ -1,116 +1,24 @@
-/* Resolving an app before anything starts, and starting one of its
- * processes (a handler or the app itself) in its root. */
+/* Starting one of an app's processes (a handler or the app itself) in its
+ * root, as its user, with its capabilities. Runs in orbit-init and in
+ * `orbit enter`. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "exec/caps.h"
-#include "exec/mounts.h"
 #include "exec/supervisor.h"
 #include "util/mem.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
-
-/* The image's app when the pod manifest has none (it normally holds the
- * reified one). */
-static orb_image_manifest *load_image_manifest(const orb_pod *p, const char *name, orb_error **err)
-{
-    _cleanup_free_ char *rel = xasprintf("apps/%s/manifest", name);
-    _cleanup_free_ char *json = orb_pod_read_file(p, rel, err);
-    orb_image_manifest *m = NULL;
-
-    if (!json) {
-        orb_err(err, ENOENT, "%s: missing", rel);
-        return NULL;
-    }
-    if (orb_image_manifest_load(json, strlen(json), &m, err) < 0)
-        return NULL;
-    return m;
-}
-
-static int resolve_exec(int rootfd, const orb_sv_app *a, char *const *argv, const char *what,
-                        orb_sv_exec *x, orb_error **err)
-{
-    if (!argv || !argv[0] || !argv[0][0])
-        return orb_err(err, EINVAL, "%s: no program to run", what);
-    if (orb_app_find_program(rootfd, argv[0], a->env, &x->program, err) < 0)
-        return orb_err_wrap(err, "%s", what);
-    x->argv = strv_copy(argv);
-    return 0;
-}
-
-static int resolve_handlers(int rootfd, const orb_app *app, orb_sv_app *a, orb_error **err)
-{
-    for (size_t i = 0; i < app->n_event_handlers; i++) {
-        const orb_event_handler *h = &app->event_handlers[i];
-        _cleanup_free_ char *what = xasprintf("eventHandlers[%zu] (%s)", i, h->name);
-        orb_sv_exec *x = NULL;
-
-        if (strcmp(h->name, "pre-start") == 0)
-            x = &a->pre_start;
-        else if (strcmp(h->name, "post-stop") == 0)
-            x = &a->post_stop;
-        if (x && resolve_exec(rootfd, a, h->exec, what, x, err) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int resolve_app(int rootfd, const orb_app *app, orb_sv_app *a, orb_error **err)
-{
-    const char *wd = app->working_directory ? app->working_directory : "/";
-
-    if (orb_app_resolve_identity(rootfd, app, &a->id, err) < 0)
-        return -1;
-    a->env = orb_app_environment(a->name, app, NULL);
-    if (!app->exec || !app->exec[0])
-        return orb_err(err, EINVAL, "exec: no program (the image has none and none was given)");
-    if (resolve_exec(rootfd, a, app->exec, "exec", &a->main, err) < 0)
-        return -1;
-    if (resolve_handlers(rootfd, app, a, err) < 0)
-        return -1;
-    if (orb_app_check_working_dir(rootfd, wd, err) < 0)
-        return -1;
-    a->workdir = xstrdup(wd);
-    return 0;
-}
-
-int orb_sv_app_resolve(const orb_pod *p, const orb_runtime_app *ra, orb_sv_app *a, orb_error **err)
-{
-    _cleanup_(orb_image_manifest_freep) orb_image_manifest *im = NULL;
-    _cleanup_free_ char *rel = NULL;
-    _cleanup_close_ int rootfd = -1;
-    const orb_app *app = ra->app;
-
-    a->name = ra->name;
-    a->prefix = xasprintf("%s: ", ra->name);
-    a->dir = xasprintf("apps/%s", ra->name);
-    rel = xasprintf("apps/%s/rootfs", ra->name);
-    a->rootfs = orb_pod_path(p, rel);
-    a->log.fd = -1;
-    if (!app) {
-        im = load_image_manifest(p, ra->name, err);
-        if (!im)
-            return orb_err_wrap(err, "app %s", ra->name);
-        app = im->app;
-        if (!app)
-            return orb_err(err, EINVAL, "app %s: the image has no app to run", ra->name);
-    }
-    rootfd = open(a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0)
-        return orb_err_sys(err, errno, "app %s: open root %s", ra->name, a->rootfs);
-    a->no_new_privileges = orb_app_no_new_privileges(app);
-    if (resolve_app(rootfd, app, a, err) < 0 || orb_app_capabilities(app, &a->caps, err) < 0)
-        return orb_err_wrap(err, "app %s", ra->name);
-    return 0;
-}
 
 static void sv_exec_clear(orb_sv_exec *x)
 {
@@ -121,6 +29,7 @@ static void sv_exec_clear(orb_sv_exec *x)
 
 void orb_sv_app_clear(orb_sv_app *a)
 {
+    free(a->name);
     free(a->prefix);
     free(a->rootfs);
     free(a->dir);
@@ -131,6 +40,19 @@ void orb_sv_app_clear(orb_sv_app *a)
     sv_exec_clear(&a->pre_start);
     sv_exec_clear(&a->post_stop);
     orb_app_log_close(&a->log);
+}
+
+void orb_sv_free(orb_sv *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        orb_sv_app_clear(&s->apps[i]);
+    free(s->apps);
+    for (size_t k = 0; k < s->n_streams; k++)
+        close(s->streams[k].fd);
+    free(s->streams);
+    if (s->sigfd >= 0)
+        close(s->sigfd);
+    s->apps = NULL, s->streams = NULL, s->n = s->n_streams = 0, s->sigfd = -1;
 }
 
 void orb_sv_reset_signals(void)
@@ -174,6 +96,25 @@ void orb_sv_close_fds(void)
         max = 1 << 20;
     for (int fd = 3; fd < max; fd++)
         fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+int orb_app_enter_root(const char *rootfs, orb_error **err)
+{
+    if (unshare(CLONE_NEWNS) < 0)
+        return orb_err_sys(err, errno, "new mount namespace");
+    if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        return orb_err_sys(err, errno, "make / a slave");
+    if (chdir(rootfs) < 0)
+        return orb_err_sys(err, errno, "%s", rootfs);
+    /* pivot_root(".", "."): the old root ends up stacked under the new one
+     * and is detached at once; no directory for it is needed in the image. */
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        return orb_err_sys(err, errno, "pivot_root into %s", rootfs);
+    if (umount2(".", MNT_DETACH) < 0)
+        return orb_err_sys(err, errno, "detach the old root");
+    if (chdir("/") < 0)
+        return orb_err_sys(err, errno, "chdir /");
+    return 0;
 }
 
 __attribute__((noreturn)) static void child_fail(const orb_sv_app *a, const char *what,

@@ -1,23 +1,18 @@
-/* pid 1 of a pod: sets up every app's root, reports the setup to `orbit
- * run`, then runs the apps, reaps every process of the pod, records exit
- * statuses, copies output and stops the pod on request. The apps' processes
- * are started by spawn.c; output.c copies their output. */
+/* pid 1 of a pod once it is set up (setup.c): runs the apps, reaps every
+ * process of the pod, records exit statuses, copies output and stops the pod
+ * on request. This runs in orbit-init, the small program the set-up process
+ * becomes (init.c), so a pod's pid 1 carries none of orbit's libraries. The
+ * apps' processes are started by spawn.c; output.c copies their output. */
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "exec/mounts.h"
 #include "exec/supervisor.h"
 #include "util/clock.h"
 #include "util/mem.h"
@@ -29,60 +24,7 @@ int64_t orb_sv_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A new network namespace has only lo, and down. */
-static int loopback_up(orb_error **err)
-{
-    _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct ifreq ifr = {0};
-
-    if (fd < 0)
-        return orb_err_sys(err, errno, "socket");
-    strcpy(ifr.ifr_name, "lo");
-    if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-        return orb_err_sys(err, errno, "loopback: get flags");
-    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-        return orb_err_sys(err, errno, "loopback: bring up");
-    return 0;
-}
-
-/* The name orb_pod_write_etc chose (its `hostname` file), so that
- * `hostname` and /etc/hostname agree. */
-static char *pod_hostname(const orb_sv *s)
-{
-    char *name = orb_pod_read_file(s->p, "hostname", NULL);
-
-    if (name) {
-        name[strcspn(name, "\n")] = '\0';
-        if (name[0])
-            return name;
-        free(name);
-    }
-    if (s->o->hostname)
-        return xstrdup(s->o->hostname);
-    return xasprintf("orbit-%.8s", s->p->uuid);
-}
-
-static int setup_namespaces(orb_sv *s, orb_error **err)
-{
-    int flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
-    _cleanup_free_ char *host = NULL;
-
-    if (s->o->net == ORB_NET_NONE)
-        flags |= CLONE_NEWNET;
-    if (unshare(flags) < 0)
-        return orb_err_sys(err, errno, "create the pod's namespaces");
-    if (orb_mounts_make_private(err) < 0)
-        return -1;
-    host = pod_hostname(s);
-    if (sethostname(host, strlen(host)) < 0)
-        return orb_err_sys(err, errno, "set hostname \"%s\"", host);
-    if (s->o->net == ORB_NET_NONE && loopback_up(err) < 0)
-        return -1;
-    return 0;
-}
-
-static int setup_signals(orb_sv *s, orb_error **err)
+int orb_sv_signals(orb_sv *s, orb_error **err)
 {
     sigset_t set;
 
@@ -98,35 +40,6 @@ static int setup_signals(orb_sv *s, orb_error **err)
     s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (s->sigfd < 0)
         return orb_err_sys(err, errno, "signalfd");
-    return 0;
-}
-
-/* Everything that can fail before an app starts, so that a bad user, a
- * missing program or a failed mount stops the pod with nothing started. */
-static int setup(orb_sv *s, orb_error **err)
-{
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0)
-        return orb_err_sys(err, errno, "prctl");
-    /* Out of the terminal's process group: ^C reaches `orbit run` alone,
-     * which forwards it once (twice would be a forced stop). An interactive
-     * app needs the terminal's foreground group, where we stay. */
-    if (!s->o->interactive && setsid() < 0)
-        return orb_err_sys(err, errno, "setsid");
-    if (setup_signals(s, err) < 0 || setup_namespaces(s, err) < 0)
-        return -1;
-    for (size_t i = 0; i < s->n; i++)
-        if (orb_app_mount_root(s->p, s->pm, &s->pm->apps[i], err) < 0)
-            return -1;
-    for (size_t i = 0; i < s->n; i++) {
-        if (orb_sv_app_resolve(s->p, &s->pm->apps[i], &s->apps[i], err) < 0)
-            return -1;
-        if (s->o->interactive)
-            continue;
-        _cleanup_free_ char *rel = xasprintf("%s/log", s->apps[i].dir);
-        _cleanup_free_ char *path = orb_pod_path(s->p, rel);
-        if (orb_app_log_open(&s->apps[i].log, path, ORB_APP_LOG_MAX, err) < 0)
-            return orb_err_wrap(err, "app %s: log", s->apps[i].name);
-    }
     return 0;
 }
 
@@ -181,7 +94,7 @@ static void start_main(orb_sv *s, orb_sv_app *a)
 
 static void app_failed(orb_sv *s, orb_sv_app *a)
 {
-    if (a->failed && s->o->stop_on_failure && !s->stopping)
+    if (a->failed && s->stop_on_failure && !s->stopping)
         orb_sv_stop(s, false);
 }
 
@@ -229,7 +142,7 @@ static void signal_apps(orb_sv *s, int sig, bool handlers_too)
         /* every app leads its own session; interactive ones stay in ours. A
          * child that has not called setsid yet has no group of its own: the
          * signal then goes to it alone (blocked until it resets its mask). */
-        if (s->o->interactive || (kill(-a->pid, sig) < 0 && errno == ESRCH))
+        if (s->interactive || (kill(-a->pid, sig) < 0 && errno == ESRCH))
             kill(a->pid, sig);
     }
 }
@@ -289,7 +202,7 @@ static void handle_signals(orb_sv *s)
         if (sig == SIGCHLD)
             continue;
         /* interactive: the terminal's ^C and ^\ are the app's own business */
-        if (s->o->interactive && (sig == SIGINT || sig == SIGQUIT))
+        if (s->interactive && (sig == SIGINT || sig == SIGQUIT))
             continue;
         orb_sv_stop(s, sig == SIGQUIT);
     }
@@ -329,7 +242,7 @@ static int pod_code(const orb_sv *s)
     return 0;
 }
 
-static int run(orb_sv *s)
+int orb_supervisor_run(orb_sv *s)
 {
     handle_signals(s); /* a stop that came during setup */
     for (size_t i = 0; i < s->n; i++)
@@ -352,25 +265,4 @@ static int run(orb_sv *s)
     orb_sv_flush(s);
     orb_pod_write_time(s->p, ORB_POD_FINISHED, orb_now_us(), NULL);
     return pod_code(s);
-}
-
-int orb_supervisor_main(orb_pod *p, const orb_pod_manifest *pm, const orb_run_options *o,
-                        int sync_fd)
-{
-    _cleanup_error_ orb_error *e = NULL;
-    orb_sv s = {.p = p, .pm = pm, .o = o, .n = pm->n_apps, .sigfd = -1, .deadline_ms = -1};
-
-    s.apps = xcalloc(s.n ? s.n : 1, sizeof(*s.apps));
-    for (size_t i = 0; i < s.n; i++)
-        s.apps[i].log.fd = -1;
-    if (setup(&s, &e) < 0) {
-        orb_sync_send(sync_fd, e);
-        return 1;
-    }
-    /* EPIPE here: `orbit run` died before it could see us (our death signal
-     * was set after the fork), so nobody would stop the pod. */
-    if (orb_sync_send(sync_fd, NULL) < 0)
-        return 1;
-    close(sync_fd);
-    return run(&s);
 }

@@ -1,5 +1,6 @@
-/* The executor's internals shared by run.c (the `orbit run` process),
- * supervisor.c/spawn.c (pid 1 of the pod) and enter.c. */
+/* The executor's internals shared by run.c (the `orbit run` process), pid 1
+ * of the pod (setup.c, then init.c, supervisor.c, spawn.c, output.c once it
+ * is orbit-init) and enter.c. */
 #pragma once
 
 #include <stdbool.h>
@@ -29,9 +30,6 @@ size_t orb_sync_encode(const orb_error *e, char *buf);
 int orb_sync_decode(const char *buf, size_t len, orb_error **ret, orb_error **err);
 int orb_sync_send(int fd, const orb_error *e);
 
-/* Field 22 of /proc/<pid>/stat: the start time in clock ticks since boot,
- * which tells a process apart from a later one reusing its pid. */
-
 /* One program an app runs: the app itself or one of its handlers. */
 typedef struct orb_sv_exec {
     char *program; /* resolved inside the root */
@@ -49,7 +47,7 @@ typedef enum orb_sv_phase {
 /* An app as the supervisor runs it, everything resolved before anything
  * starts. */
 typedef struct orb_sv_app {
-    const char *name;
+    char *name;
     char *prefix; /* "<name>: " */
     char *rootfs; /* apps/<name>/rootfs, absolute */
     char *dir;    /* apps/<name>, relative to the pod */
@@ -72,6 +70,10 @@ typedef struct orb_sv_app {
  * directory inside its mounted root. Errors name the app. */
 int orb_sv_app_resolve(const orb_pod *p, const orb_runtime_app *ra, orb_sv_app *a, orb_error **err);
 void orb_sv_app_clear(orb_sv_app *a);
+
+/* In an app's first process: a new mount namespace, pivot_root into the
+ * app's root (already fully mounted), the old root detached. */
+int orb_app_enter_root(const char *rootfs, orb_error **err);
 
 /* Forks a process of the app (in its root, as its user, stdout/stderr to
  * out_fd/err_fd, or inherited when -1, stdin from /dev/null unless
@@ -97,8 +99,9 @@ typedef struct orb_sv_stream {
 
 typedef struct orb_sv {
     orb_pod *p;
-    const orb_pod_manifest *pm;
-    const orb_run_options *o;
+    bool interactive;     /* one app attached to the terminal: no pipes, no log */
+    bool stop_on_failure; /* stop the pod when an app fails */
+    bool prefix_output;   /* tag each line with the app's name */
     orb_sv_app *apps;
     size_t n;
     orb_sv_stream *streams;
@@ -111,7 +114,12 @@ typedef struct orb_sv {
     int64_t deadline_ms; /* of the current stop stage, or -1 */
 } orb_sv;
 
+/* The apps and streams (not the pod). */
+void orb_sv_free(orb_sv *s);
 int64_t orb_sv_now_ms(void);
+/* Blocks the signals pid 1 handles (they stay blocked, and pending ones stay
+ * pending, across the exec into orbit-init) and opens s->sigfd for them. */
+int orb_sv_signals(orb_sv *s, orb_error **err);
 void orb_sv_stop(orb_sv *s, bool force);
 void orb_sv_process_ended(orb_sv *s, orb_sv_app *a, int status);
 
@@ -128,7 +136,16 @@ void orb_sv_drain(orb_sv *s, pid_t pid);
 /* At the end: whatever is left in the pipes, then close them. */
 void orb_sv_flush(orb_sv *s);
 
-/* pid 1 of the pod: sets up, reports on sync_fd, runs the apps. Returns the
- * pod's exit code; the caller _exits with it. */
+/* pid 1 of the pod, a fork of orbit: sets the pod up, then execs orbit-init
+ * (init_fd, from orb_init_program_open) with the apps handed over; orbit-init
+ * reports on sync_fd. Returns only on failure, after reporting it. */
 int orb_supervisor_main(orb_pod *p, const orb_pod_manifest *pm, const orb_run_options *o,
-                        int sync_fd);
+                        int sync_fd, int init_fd);
+/* orbit-init's side: runs the set-up apps to the end; returns the pod's exit
+ * code. */
+int orb_supervisor_run(orb_sv *s);
+
+/* handoff.c: the set-up apps written to fd (a memfd, left at offset 0) and
+ * read back in orbit-init, which then owns s->p. */
+int orb_sv_handoff_write(const orb_sv *s, int fd, orb_error **err);
+int orb_sv_handoff_read(int fd, orb_sv *s, orb_error **err);

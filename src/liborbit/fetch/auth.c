@@ -5,12 +5,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fetch/auth.h"
 #include "fetch/http_internal.h"
+#include "util/base64.h"
 #include "util/fs.h"
 #include "util/mem.h"
 #include "util/strv.h"
@@ -96,10 +96,13 @@ static char *basic_header(const char *user, const char *password)
 {
     _cleanup_free_ char *plain = xasprintf("%s:%s", user, password);
     size_t n = strlen(plain);
-    _cleanup_free_ unsigned char *b64 = xmalloc(4 * ((n + 2) / 3) + 1);
-    EVP_EncodeBlock(b64, (const unsigned char *)plain, (int)n);
-    OPENSSL_cleanse(plain, n);
-    return xasprintf("Authorization: Basic %s", (const char *)b64);
+    _cleanup_free_ char *b64 = xmalloc(ORB_BASE64_LEN(n) + 1);
+    orb_base64_encode(plain, n, b64);
+    /* explicit_bzero: a plain memset before free may be optimised away */
+    explicit_bzero(plain, n);
+    char *header = xasprintf("Authorization: Basic %s", b64);
+    explicit_bzero(b64, ORB_BASE64_LEN(n));
+    return header;
 }
 
 static int parse_basic(json_t *cred, const char *path, char **ret, orb_error **err)
@@ -236,7 +239,7 @@ void orb_auth_clear(orb_auth *a)
     for (size_t i = 0; i < a->n; i++) {
         strv_free(a->entries[i].domains);
         if (a->entries[i].header)
-            OPENSSL_cleanse(a->entries[i].header, strlen(a->entries[i].header));
+            explicit_bzero(a->entries[i].header, strlen(a->entries[i].header));
         free(a->entries[i].header);
         free(a->entries[i].source);
     }

@@ -2,12 +2,12 @@
  * with each image's dependencies inserted right after it (the reference's
  * order), plus the render ID and the upper-whitelist lookup. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
 
 #include "render/render.h"
 #include "util/mem.h"
+#include "util/sha512.h"
 #include "util/strv.h"
 
 /* An element being built: the public part plus what cycle detection and
@@ -168,6 +168,15 @@ int orb_render_list(const orb_render_source *src, const char *id, orb_render_ima
     }
     builder_take(&b, ret, ret_n);
     builder_clear(&b);
+    /* A list that is not its top image alone is named by a digest
+     * (orb_render_id): libcrypto is bound here, where failing to load it
+     * can still be reported. */
+    if (!orb_render_is_trivial(*ret, *ret_n) && orb_sha512_load(err) < 0) {
+        orb_render_list_free(*ret, *ret_n);
+        *ret = NULL;
+        *ret_n = 0;
+        return -1;
+    }
     return 0;
 fail:
     builder_clear(&b);
@@ -185,23 +194,20 @@ void orb_render_list_free(orb_render_image *l, size_t n)
 
 char *orb_render_id(const orb_render_image *l, size_t n)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha512(), NULL) != 1)
+    orb_sha512 s;
+    _cleanup_error_ orb_error *ignored = NULL;
+    /* libcrypto is bound already for a list orb_render_list made (see
+     * there), so only running out of memory can make this fail. */
+    if (orb_sha512_init(&s, &ignored) < 0)
         abort();
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
-            EVP_DigestUpdate(ctx, ",", 1);
-        EVP_DigestUpdate(ctx, l[i].id, strlen(l[i].id));
+            orb_sha512_update(&s, ",", 1);
+        orb_sha512_update(&s, l[i].id, strlen(l[i].id));
     }
-    if (EVP_DigestFinal_ex(ctx, md, &md_len) != 1)
-        abort();
-    EVP_MD_CTX_free(ctx);
-    char *out = xmalloc(5 + 2 * md_len + 1);
-    memcpy(out, "deps-", 5);
-    for (unsigned int i = 0; i < md_len; i++)
-        snprintf(out + 5 + 2 * i, 3, "%02x", md[i]);
+    char *out = xmalloc(sizeof("deps-") - 1 + ORB_SHA512_HEX_LEN + 1);
+    memcpy(out, "deps-", sizeof("deps-") - 1);
+    orb_sha512_final_hex(&s, out + sizeof("deps-") - 1);
     return out;
 }
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/store_internal.h"
 #include "util/mem.h"
@@ -142,6 +143,27 @@ static int migrate(orb_store *s, orb_error **err)
     }
 }
 
+/* WAL is a property of the database file: once a process has set it, the
+ * others only read it. Switching needs the file to itself, and SQLite
+ * answers BUSY at once (without its busy handler) when another connection is
+ * opening the same new database, so that race is retried here. */
+static int enable_wal(orb_store *s, orb_error **err)
+{
+    for (int attempt = 0;; attempt++) {
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_step(st);
+            sqlite3_finalize(st);
+            if (rc == SQLITE_ROW)
+                return 0;
+        }
+        if ((rc & 0xff) != SQLITE_BUSY || attempt == 2000)
+            return store_sql_err(s, rc, err, "enable WAL");
+        usleep(5000);
+    }
+}
+
 int store_index_open(orb_store *s, orb_error **err)
 {
     _cleanup_free_ char *path = xasprintf("%s/index.db", s->images_dir);
@@ -152,7 +174,7 @@ int store_index_open(orb_store *s, orb_error **err)
     if (rc != SQLITE_OK)
         return store_sql_err(s, rc, err, "open %s", path);
     sqlite3_busy_timeout(s->db, 10000);
-    if (exec_sql(s, "PRAGMA journal_mode=WAL", "enable WAL", err) < 0 ||
+    if (enable_wal(s, err) < 0 ||
         exec_sql(s, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", "set pragmas", err) < 0)
         return -1;
     return migrate(s, err);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "trust/gpgme_api.h"
 #include "trust/trust.h"
 #include "util/error.h"
 

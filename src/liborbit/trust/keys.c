@@ -37,23 +37,14 @@ void orb_key_infos_free(orb_key_info *k, size_t n)
 
 int orb_gpg_err(orb_error **err, gpgme_error_t e, const char *what)
 {
-    return orb_err(err, EIO, "%s: %s", what, gpgme_strerror(e));
+    return orb_err(err, EIO, "%s: %s", what, sym_gpgme_strerror(e));
 }
 
 static int engine_init(orb_error **err)
 {
-    /* Every key operation runs in its own home directory, so gpgconf has
-     * nothing to tell us; asking it would cost a process start or three per
-     * operation (gpg is then found in PATH). Must precede the first call. */
-    static bool flags_set;
-    if (!flags_set) {
-        gpgme_set_global_flag("disable-gpgconf", "1");
-        flags_set = true;
-    }
-    /* gpgme_check_version is idempotent; it initialises the library. */
-    if (!gpgme_check_version(NULL))
-        return orb_err(err, EIO, "gpgme: cannot initialise the library");
-    gpgme_error_t e = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP);
+    if (orb_gpgme_load(err) < 0)
+        return -1;
+    gpgme_error_t e = sym_gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP);
     if (e)
         return orb_gpg_err(err, e, "gpgme: no usable gpg engine");
     return 0;
@@ -72,18 +63,18 @@ static int write_conf(const char *home, orb_error **err)
 
 static int new_ctx(orb_gpg *g, orb_error **err)
 {
-    gpgme_error_t e = gpgme_new(&g->ctx);
+    gpgme_error_t e = sym_gpgme_new(&g->ctx);
     if (e)
         return orb_gpg_err(err, e, "gpgme: create context");
-    e = gpgme_set_protocol(g->ctx, GPGME_PROTOCOL_OpenPGP);
+    e = sym_gpgme_set_protocol(g->ctx, GPGME_PROTOCOL_OpenPGP);
     if (!e)
-        e = gpgme_ctx_set_engine_info(g->ctx, GPGME_PROTOCOL_OpenPGP, NULL, g->home);
+        e = sym_gpgme_ctx_set_engine_info(g->ctx, GPGME_PROTOCOL_OpenPGP, NULL, g->home);
     if (!e)
-        e = gpgme_set_keylist_mode(g->ctx, GPGME_KEYLIST_MODE_LOCAL);
+        e = sym_gpgme_set_keylist_mode(g->ctx, GPGME_KEYLIST_MODE_LOCAL);
     if (e)
         return orb_gpg_err(err, e, "gpgme: set up context");
-    gpgme_set_offline(g->ctx, 1);
-    gpgme_set_armor(g->ctx, 1);
+    sym_gpgme_set_offline(g->ctx, 1);
+    sym_gpgme_set_armor(g->ctx, 1);
     return 0;
 }
 
@@ -106,7 +97,7 @@ int orb_gpg_open(orb_gpg *g, orb_error **err)
 void orb_gpg_close(orb_gpg *g)
 {
     if (g->ctx)
-        gpgme_release(g->ctx);
+        sym_gpgme_release(g->ctx);
     g->ctx = NULL;
     if (g->home) {
         _cleanup_error_ orb_error *ignored = NULL;
@@ -120,12 +111,12 @@ int orb_gpg_import(orb_gpg *g, const char *data, size_t len, const char *source,
                    orb_error **err)
 {
     gpgme_data_t d = NULL;
-    gpgme_error_t e = gpgme_data_new_from_mem(&d, data, len, 0);
+    gpgme_error_t e = sym_gpgme_data_new_from_mem(&d, data, len, 0);
     if (e)
         return orb_gpg_err(err, e, source);
-    e = gpgme_op_import(g->ctx, d);
-    gpgme_data_release(d);
-    gpgme_import_result_t r = e ? NULL : gpgme_op_import_result(g->ctx);
+    e = sym_gpgme_op_import(g->ctx, d);
+    sym_gpgme_data_release(d);
+    gpgme_import_result_t r = e ? NULL : sym_gpgme_op_import_result(g->ctx);
     if (ret_secret)
         *ret_secret = r && r->secret_read > 0;
     /* Data that is no key at all is not an error for gpg, just nothing
@@ -160,13 +151,13 @@ int orb_gpg_list(orb_gpg *g, orb_key_info **ret, size_t *ret_n, orb_error **err)
 {
     orb_key_info *v = NULL;
     size_t n = 0;
-    gpgme_error_t e = gpgme_op_keylist_start(g->ctx, NULL, 0);
+    gpgme_error_t e = sym_gpgme_op_keylist_start(g->ctx, NULL, 0);
     gpgme_key_t key;
-    while (!e && !(e = gpgme_op_keylist_next(g->ctx, &key))) {
+    while (!e && !(e = sym_gpgme_op_keylist_next(g->ctx, &key))) {
         fill_info(xgrow(&v, &n, sizeof(*v)), key);
-        gpgme_key_unref(key);
+        sym_gpgme_key_unref(key);
     }
-    gpgme_op_keylist_end(g->ctx);
+    sym_gpgme_op_keylist_end(g->ctx);
     if (gpgme_err_code(e) != GPG_ERR_EOF) {
         orb_key_infos_free(v, n);
         return orb_gpg_err(err, e, "gpgme: list keys");
@@ -180,22 +171,22 @@ int orb_gpg_export(orb_gpg *g, const char *fingerprint, char **ret, size_t *ret_
                    orb_error **err)
 {
     gpgme_data_t out = NULL;
-    gpgme_error_t e = gpgme_data_new(&out);
+    gpgme_error_t e = sym_gpgme_data_new(&out);
     if (!e)
-        e = gpgme_op_export(g->ctx, fingerprint, 0, out);
+        e = sym_gpgme_op_export(g->ctx, fingerprint, 0, out);
     if (e) {
-        gpgme_data_release(out);
+        sym_gpgme_data_release(out);
         return orb_gpg_err(err, e, "gpgme: export key");
     }
     size_t len = 0;
-    char *mem = gpgme_data_release_and_get_mem(out, &len);
+    char *mem = sym_gpgme_data_release_and_get_mem(out, &len);
     if (!mem || len == 0) {
-        gpgme_free(mem);
+        sym_gpgme_free(mem);
         return orb_err(err, ENOENT, "gpgme: export key %s: nothing exported", fingerprint);
     }
     *ret = xstrndup(mem, len);
     *ret_len = len;
-    gpgme_free(mem);
+    sym_gpgme_free(mem);
     return 0;
 }
 

@@ -54,9 +54,9 @@ static bool is_chosen(const orb_key_info *keys, size_t n, const char *fpr)
 static char *signer_of(orb_gpg *g, const char *sig_fpr)
 {
     gpgme_key_t key = NULL;
-    if (sig_fpr && gpgme_get_key(g->ctx, sig_fpr, &key, 0) == 0 && key && key->subkeys) {
+    if (sig_fpr && sym_gpgme_get_key(g->ctx, sig_fpr, &key, 0) == 0 && key && key->subkeys) {
         char *r = lower_dup(key->subkeys->fpr);
-        gpgme_key_unref(key);
+        sym_gpgme_key_unref(key);
         return r;
     }
     return lower_dup(sig_fpr);
@@ -81,7 +81,7 @@ static int check_sig(orb_gpg *g, gpgme_signature_t sig, const orb_key_info *keys
         return orb_err(err, EKEYEXPIRED, "signature by %s has expired", fpr);
     if (code != GPG_ERR_NO_ERROR || (sum & GPGME_SIGSUM_RED))
         return orb_err(err, EBADMSG, "signature by %s is not valid: %s", fpr,
-                       gpgme_strerror(sig->status));
+                       sym_gpgme_strerror(sig->status));
     if (!is_chosen(keys, n, fpr))
         return orb_err(err, ENOKEY, "signed by %s, which is not trusted for %s", fpr, name);
     *ret_fpr = TAKE_PTR(fpr);
@@ -93,7 +93,7 @@ static int check_sig(orb_gpg *g, gpgme_signature_t sig, const orb_key_info *keys
 static int check_result(orb_gpg *g, const orb_key_info *keys, size_t n, const char *name,
                         const char *signature_path, char **ret_fpr, orb_error **err)
 {
-    gpgme_verify_result_t res = gpgme_op_verify_result(g->ctx);
+    gpgme_verify_result_t res = sym_gpgme_op_verify_result(g->ctx);
     if (!res || !res->signatures)
         return orb_err(err, EBADMSG, "%s: holds no OpenPGP signature", signature_path);
     _cleanup_error_ orb_error *first = NULL;
@@ -122,13 +122,13 @@ static int run_verify(orb_gpg *g, const char *data_path, const char *signature_p
     if (fd < 0)
         return orb_err_sys(err, errno, "open %s", data_path);
     gpgme_data_t sig_d = NULL, data_d = NULL;
-    gpgme_error_t e = gpgme_data_new_from_mem(&sig_d, sig, sig_len, 0);
+    gpgme_error_t e = sym_gpgme_data_new_from_mem(&sig_d, sig, sig_len, 0);
     if (!e)
-        e = gpgme_data_new_from_fd(&data_d, fd);
+        e = sym_gpgme_data_new_from_fd(&data_d, fd);
     if (!e)
-        e = gpgme_op_verify(g->ctx, sig_d, data_d, NULL);
-    gpgme_data_release(sig_d);
-    gpgme_data_release(data_d);
+        e = sym_gpgme_op_verify(g->ctx, sig_d, data_d, NULL);
+    sym_gpgme_data_release(sig_d);
+    sym_gpgme_data_release(data_d);
     if (gpgme_err_code(e) == GPG_ERR_NO_DATA)
         return orb_err(err, EBADMSG, "%s: not an OpenPGP signature", signature_path);
     return e ? orb_gpg_err(err, e, "verify signature") : 0;

@@ -1,6 +1,5 @@
 #include "util/hasher.h"
 
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -8,6 +7,7 @@
 #include <string.h>
 
 #include "util/mem.h"
+#include "util/sha512.h"
 
 /* Large enough that neither side waits for the other on a steady stream. */
 #define RING_SIZE (8u << 20)
@@ -20,7 +20,7 @@ struct orb_hasher {
     unsigned char *ring;
     uint64_t written, hashed; /* bytes ever put in / taken out */
     bool closing;
-    EVP_MD_CTX *md;
+    orb_sha512 md;
 };
 
 /* The next contiguous run of unhashed bytes (0 once closing and empty). */
@@ -44,7 +44,7 @@ static void *hash_loop(void *arg)
         size_t n = wait_for_data(h, &start);
         if (n == 0)
             return NULL;
-        EVP_DigestUpdate(h->md, h->ring + start, n);
+        orb_sha512_update(&h->md, h->ring + start, n);
         pthread_mutex_lock(&h->lock);
         h->hashed += n;
         pthread_cond_broadcast(&h->changed);
@@ -55,10 +55,12 @@ static void *hash_loop(void *arg)
 orb_hasher *orb_hasher_new(void)
 {
     orb_hasher *h = xcalloc(1, sizeof(*h));
+    _cleanup_error_ orb_error *ignored = NULL;
+    if (orb_sha512_init(&h->md, &ignored) < 0) {
+        free(h);
+        return NULL;
+    }
     h->ring = xmalloc(RING_SIZE);
-    h->md = EVP_MD_CTX_new();
-    if (!h->md || EVP_DigestInit_ex(h->md, EVP_sha512(), NULL) != 1)
-        abort(); /* only out of memory makes this fail */
     pthread_mutex_init(&h->lock, NULL);
     pthread_cond_init(&h->changed, NULL);
     h->running = pthread_create(&h->thread, NULL, hash_loop, h) == 0;
@@ -68,7 +70,7 @@ orb_hasher *orb_hasher_new(void)
 void orb_hasher_update(orb_hasher *h, const void *buf, size_t len)
 {
     if (!h->running) { /* no thread could be made: hash here */
-        EVP_DigestUpdate(h->md, buf, len);
+        orb_sha512_update(&h->md, buf, len);
         return;
     }
     const unsigned char *p = buf;
@@ -107,8 +109,7 @@ static void stop(orb_hasher *h)
 void orb_hasher_final(orb_hasher *h, unsigned char out[64])
 {
     stop(h);
-    unsigned len = 0;
-    EVP_DigestFinal_ex(h->md, out, &len);
+    orb_sha512_final(&h->md, out);
 }
 
 void orb_hasher_free(orb_hasher *h)
@@ -116,7 +117,7 @@ void orb_hasher_free(orb_hasher *h)
     if (!h)
         return;
     stop(h);
-    EVP_MD_CTX_free(h->md);
+    orb_sha512_free(&h->md);
     pthread_cond_destroy(&h->changed);
     pthread_mutex_destroy(&h->lock);
     free(h->ring);

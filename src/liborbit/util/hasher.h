@@ -9,6 +9,8 @@
 
 typedef struct orb_hasher orb_hasher;
 
+/* NULL when libcrypto cannot be loaded (orb_sha512_load tells why) or the
+ * digest cannot be set up. */
 orb_hasher *orb_hasher_new(void);
 void orb_hasher_update(orb_hasher *h, const void *buf, size_t len);
 /* Waits for the thread to hash everything and ends it; out gets the 64-byte
