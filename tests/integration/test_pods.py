@@ -1,4 +1,5 @@
 """Pods: real namespaces, overlayfs and processes, driven through the CLI."""
+import glob
 import json
 import os
 import signal
@@ -242,6 +243,13 @@ def test_export_an_exited_app(pods, orbit, tmp_path):
     orbit.run("image", "validate", out)
     listing = subprocess.run(["bsdtar", "-tf", str(out)], capture_output=True, text=True).stdout
     assert "rootfs/etc/made-here" in listing and "rootfs/bin/busybox" in listing
+    # an error in the export's own process comes back whole, naming the file
+    [tree_file] = glob.glob(f"{pods.path}/pods/*/{uuid}/apps/*/tree")
+    with open(tree_file, "w") as f:
+        f.write("/x,lowerdir=/etc\n")
+    p = pods.run("export", "--overwrite", uuid, str(out), check=False)
+    assert p.returncode != 0
+    assert f"{tree_file}: not an absolute path usable by overlayfs" in p.stderr
 
 
 def test_relative_data_dir(orbit, tmp_path):

@@ -159,10 +159,9 @@ static char *app_path(const orb_pod *p, const orb_runtime_app *ra, const char *w
     return xasprintf("%s/apps/%s/%s", p->dir, ra->name, what);
 }
 
-/* The tree dir named in apps/<name>/tree (one line). */
-static int read_tree(const orb_pod *p, const orb_runtime_app *ra, char **ret, orb_error **err)
+int orb_app_read_tree(const orb_pod *p, const char *app, char **ret, orb_error **err)
 {
-    _cleanup_free_ char *path = app_path(p, ra, "tree");
+    _cleanup_free_ char *path = xasprintf("%s/apps/%s/tree", p->dir, app);
     char *text = NULL;
     if (orb_read_file(path, 4096, &text, NULL, err) < 0)
         return -1;
@@ -189,7 +188,7 @@ static int mount_rootfs(const orb_pod *p, const orb_runtime_app *ra, const char 
         return 0;
     }
     _cleanup_free_ char *tree = NULL;
-    if (read_tree(p, ra, &tree, err) < 0)
+    if (orb_app_read_tree(p, ra->name, &tree, err) < 0)
         return -1;
     _cleanup_free_ char *upper = app_path(p, ra, "upper");
     _cleanup_free_ char *work = app_path(p, ra, "work");

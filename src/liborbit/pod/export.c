@@ -1,6 +1,7 @@
 #include "pod/export.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "exec/mounts.h"
+#include "exec/supervisor.h"
 #include "schema/manifest.h"
 #include "util/fs.h"
 #include "util/fs_remove.h"
@@ -44,13 +47,15 @@ static int pick_app(const orb_pod *p, const char *app, char **ret, orb_error **e
 /* The options of a read-only overlay of the app's changes over its tree. */
 static char *overlay_options(const orb_pod *p, const char *app, orb_error **err)
 {
-    _cleanup_free_ char *rel = xasprintf("apps/%s/tree", app);
-    _cleanup_free_ char *tree = orb_pod_read_file(p, rel, err);
-    if (!tree)
+    _cleanup_free_ char *tree = NULL;
+    if (orb_app_read_tree(p, app, &tree, err) < 0)
         return NULL;
-    tree[strcspn(tree, "\n")] = '\0';
     _cleanup_free_ char *upper_rel = xasprintf("apps/%s/upper", app);
     _cleanup_free_ char *upper = orb_pod_path(p, upper_rel);
+    if (strpbrk(upper, ",:")) {
+        orb_err(err, EINVAL, "%s: overlayfs cannot use a path with ',' or ':'", upper);
+        return NULL;
+    }
     return xasprintf("lowerdir=%s:%s/rootfs", upper, tree);
 }
 
@@ -76,36 +81,46 @@ static int build_in_namespace(const orb_pod *p, const char *app, const char *lay
     return orb_aci_build(layout, out, opts, err);
 }
 
+/* The build runs in a child, in a mount namespace of its own; its error
+ * comes back over a pipe in the supervisor's setup-report encoding. */
 static int run_child(const orb_pod *p, const char *app, const char *layout, const char *out,
                      const orb_build_options *opts, orb_error **err)
 {
-    int pipefd[2];
+    char buf[ORB_SYNC_BUF_SIZE];
+    int pipefd[2], status = 0;
+    ssize_t n;
+
     if (pipe2(pipefd, O_CLOEXEC) < 0)
         return orb_err_sys(err, errno, "pipe");
     pid_t pid = fork();
-    if (pid < 0)
-        return orb_err_sys(err, errno, "fork");
+    if (pid < 0) {
+        int e = errno;
+        close(pipefd[0]), close(pipefd[1]);
+        return orb_err_sys(err, e, "fork");
+    }
     if (pid == 0) {
+        _cleanup_error_ orb_error *e = NULL;
         close(pipefd[0]);
-        orb_error *e = NULL;
         int r = build_in_namespace(p, app, layout, out, opts, &e);
-        if (r < 0)
-            (void)orb_write_all(pipefd[1], e->msg, strlen(e->msg));
+        orb_sync_send(pipefd[1], r < 0 ? e : NULL);
         _exit(r < 0 ? 1 : 0);
     }
     close(pipefd[1]);
-    _cleanup_free_ char *message = NULL;
-    size_t len = 0;
-    orb_error *ignored = NULL;
-    orb_read_fd(pipefd[0], "export", 64 * 1024, &message, &len, &ignored);
-    orb_error_free(ignored);
+    do
+        n = read(pipefd[0], buf, sizeof(buf));
+    while (n < 0 && errno == EINTR);
     close(pipefd[0]);
-    int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    orb_error *reported = NULL;
+    if (n > 0 && orb_sync_decode(buf, (size_t)n, &reported, err) == 1) {
+        orb_err(err, reported->errnum, "%s", reported->msg);
+        orb_error_free(reported);
+        return -1;
+    }
+    if (n > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
-    return orb_err(err, EIO, "%s", message && *message ? message : "export failed");
+    return orb_err(err, EIO, "export of app %s: the build process ended without a report", app);
 }
 
 int orb_pod_export_app(const orb_pod *p, const char *app, const char *out,
