@@ -1,9 +1,14 @@
 """Pods: real namespaces, overlayfs and processes, driven through the CLI."""
+import fcntl
 import glob
 import json
 import os
+import pty
+import select
 import signal
+import struct
 import subprocess
+import termios
 import time
 
 import pytest
@@ -447,3 +452,61 @@ def test_orbit_init_missing_or_unsafe_is_a_clear_error(pods, orbit, tmp_path, da
         assert f"{bindir}/orbit-init: must be owned by root and writable by no one else" \
             in p.stderr
     assert pods.status(uuid)["state"] in ("exited", "exited garbage")
+
+
+def read_until_exit(fd, proc, timeout=30):
+    """Everything the terminal shows until proc exits (then what is left)."""
+    out = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:  # EIO: no one has the terminal open any more
+                break
+        elif proc.poll() is not None:
+            break
+    return out.decode(errors="replace")
+
+
+def test_interactive_app_gets_a_terminal_of_its_own(pods, orbit, tmp_path):
+    """--interactive on a terminal: the app's stdin/stdout are a pty of the
+    pod (its /dev/console), sized like ours, with job control; keys reach it
+    raw (^C interrupts the app's foreground job, not the pod); our terminal
+    is restored afterwards."""
+    image = pod_image(orbit, tmp_path, exec_=("/bin/sh",))
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
+    before = termios.tcgetattr(slave)
+    proc = subprocess.Popen([orbit.path, "--dir", pods.path, INSECURE, "run", "--interactive",
+                             image], stdin=slave, stdout=slave, stderr=slave,
+                            start_new_session=True)
+    try:
+        os.write(master, b"tty; stty size; echo pid=$$\n")
+        os.write(master, b"sleep 30\n")
+        time.sleep(1)
+        os.write(master, b"\x03")  # ^C: ends the sleep, the shell and pod go on
+        os.write(master, b"echo after-interrupt; exit 7\n")
+        out = read_until_exit(master, proc)
+        assert proc.wait(timeout=30) == 7, out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "/dev/console" in out and "33 101" in out and "after-interrupt" in out, out
+    assert "pid=1" not in out  # the supervisor is pid 1, the shell is not
+    assert termios.tcgetattr(slave) == before, "the terminal was not restored"
+    os.close(slave)
+    os.close(master)
+    [uuid] = pods.uuids()
+    assert pods.status(uuid)["apps"][0]["exit_code"] == 7
+
+
+def test_interactive_without_a_terminal_passes_our_streams(pods, orbit, tmp_path):
+    image = pod_image(orbit, tmp_path, exec_=("/bin/sh",))
+    p = subprocess.run([orbit.path, "--dir", pods.path, INSECURE, "run", "--interactive", image],
+                       input="echo from-stdin; [ -t 0 ] || echo no-tty; exit 4\n",
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 4, p.stderr
+    assert p.stdout == "from-stdin\nno-tty\n"

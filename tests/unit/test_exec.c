@@ -284,8 +284,12 @@ static void handoff_sample(orb_sv *s)
     static char *pre[] = {"/bin/pre", NULL};
     static gid_t groups[] = {10, 20, 4294967294u};
 
-    *s = (orb_sv){
-        .sigfd = -1, .interactive = false, .stop_on_failure = true, .prefix_output = true, .n = 2};
+    *s = (orb_sv){.sigfd = -1,
+                  .console_fd = -1,
+                  .interactive = false,
+                  .stop_on_failure = true,
+                  .prefix_output = true,
+                  .n = 2};
     s->p = xcalloc(1, sizeof(*s->p));
     strcpy(s->p->uuid, "0b2d9f0e-5c7c-4b4e-9d5a-3c1e0f6a7b8c");
     s->p->dir = xstrdup("/var/lib/orbit/pods/run/0b2d9f0e");
@@ -316,6 +320,7 @@ static void handoff_free(orb_sv *s)
 {
     for (size_t i = 0; i < s->n; i++)
         s->apps[i].log.fd = -1; /* made-up fds: not ours to close */
+    s->console_fd = -1;
     orb_pod_free(s->p);
     orb_sv_free(s);
 }
@@ -355,6 +360,7 @@ static void handoff_round_trips(void **state)
     assert_string_equal(out.p->dir, in.p->dir);
     assert_false(out.interactive);
     assert_true(out.stop_on_failure && out.prefix_output);
+    assert_int_equal(out.console_fd, -1);
     assert_int_equal(out.n, 2);
     for (size_t i = 0; i < 2; i++) {
         orb_sv_app *a = &in.apps[i], *b = &out.apps[i];

@@ -154,4 +154,3 @@ int orb_app_resolve_identity(int rootfd, const orb_app *app, orb_app_identity *r
     ret->n_groups = app->n_supplementary_gids;
     return 0;
 }
-

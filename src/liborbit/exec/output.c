@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "exec/supervisor.h"
@@ -36,6 +37,10 @@ static void emit(orb_sv *s, orb_sv_stream *st, const char *buf, size_t n)
 {
     orb_sv_app *a = &s->apps[st->app];
 
+    if (st->input) {
+        orb_write_all(st->out, buf, n);
+        return;
+    }
     /* logging is best effort: a full disk must not stop the pod */
     if (orb_app_log_write(&a->log, buf, n, NULL) < 0)
         orb_app_log_close(&a->log);
@@ -51,24 +56,30 @@ static void emit(orb_sv *s, orb_sv_stream *st, const char *buf, size_t n)
     s->mid_line_owner[st->out] = st->lp.mid_line ? st->id : 0;
 }
 
-static void add_stream(orb_sv *s, orb_sv_app *a, int fd, int out, pid_t pid)
+static orb_sv_stream *add_stream(orb_sv *s, orb_sv_app *a, int fd, int out, pid_t pid)
 {
     orb_sv_stream *st = xgrow(&s->streams, &s->n_streams, sizeof(*s->streams));
 
-    fcntl(fd, F_SETFL, O_NONBLOCK);
     *st = (orb_sv_stream){.id = ++s->next_stream_id,
                           .fd = fd,
                           .app = (size_t)(a - s->apps),
                           .out = out,
                           .pid = pid,
                           .lp = {.prefix = a->prefix}};
+    return st;
+}
+
+static void add_output(orb_sv *s, orb_sv_app *a, int fd, int out, pid_t pid)
+{
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    add_stream(s, a, fd, out, pid);
 }
 
 static void close_stream(orb_sv *s, size_t k)
 {
     orb_sv_stream *st = &s->streams[k];
 
-    if (s->prefix_output && st->lp.mid_line && s->mid_line_owner[st->out] == st->id) {
+    if (!st->input && s->prefix_output && st->lp.mid_line && s->mid_line_owner[st->out] == st->id) {
         orb_write_all(st->out, "\n", 1);
         s->mid_line_owner[st->out] = 0;
     }
@@ -107,7 +118,8 @@ pid_t orb_sv_start(orb_sv *s, orb_sv_app *a, const orb_sv_exec *x)
     pid_t pid;
 
     if (s->interactive) {
-        pid = orb_sv_spawn(a, x, -1, -1, true, &e);
+        orb_sv_io io = s->console_fd >= 0 ? ORB_SV_IO_CONSOLE : ORB_SV_IO_INHERIT;
+        pid = orb_sv_spawn(a, x, io, -1, -1, &e);
         if (pid < 0)
             report_start_failure(s, a, e);
         return pid;
@@ -123,15 +135,15 @@ pid_t orb_sv_start(orb_sv *s, orb_sv_app *a, const orb_sv_exec *x)
         report_start_failure(s, a, e);
         return -1;
     }
-    pid = orb_sv_spawn(a, x, out[1], err[1], false, &e);
+    pid = orb_sv_spawn(a, x, ORB_SV_IO_PIPES, out[1], err[1], &e);
     close(out[1]), close(err[1]);
     if (pid < 0) {
         close(out[0]), close(err[0]);
         report_start_failure(s, a, e);
         return -1;
     }
-    add_stream(s, a, out[0], STDOUT_FILENO, pid);
-    add_stream(s, a, err[0], STDERR_FILENO, pid);
+    add_output(s, a, out[0], STDOUT_FILENO, pid);
+    add_output(s, a, err[0], STDERR_FILENO, pid);
     return pid;
 }
 
@@ -170,6 +182,27 @@ static int poll_streams(orb_sv *s, int sigfd, pid_t pid, int timeout_ms)
     return ret;
 }
 
+void orb_sv_attach_console(orb_sv *s)
+{
+    int in = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+    int out = fcntl(s->console_fd, F_DUPFD_CLOEXEC, 3);
+
+    /* output: the pty's master, read until the app's side is closed (EIO) */
+    if (out >= 0)
+        add_output(s, &s->apps[0], out, STDOUT_FILENO, 0);
+    if (in >= 0)
+        add_stream(s, &s->apps[0], in, s->console_fd, 0)->input = true;
+    orb_sv_resize_console(s);
+}
+
+void orb_sv_resize_console(const orb_sv *s)
+{
+    struct winsize ws;
+
+    if (s->console_fd >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+        ioctl(s->console_fd, TIOCSWINSZ, &ws);
+}
+
 int orb_sv_poll(orb_sv *s, int timeout_ms)
 {
     return poll_streams(s, s->sigfd, 0, timeout_ms);
@@ -199,7 +232,8 @@ void orb_sv_flush(orb_sv *s)
     while (s->n_streams > 0) {
         orb_sv_stream *st = &s->streams[s->n_streams - 1];
         struct pollfd pfd = {.fd = st->fd, .events = POLLIN};
-        while (poll(&pfd, 1, 0) > 0 && read_stream(s, st))
+        /* what the terminal sent after the app ended is not ours to take */
+        while (!st->input && poll(&pfd, 1, 0) > 0 && read_stream(s, st))
             ;
         close_stream(s, s->n_streams - 1);
     }

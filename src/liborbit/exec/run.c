@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -198,8 +199,24 @@ static int start(orb_pod *p, const orb_pod_manifest *pm, const orb_run_options *
     return 0;
 }
 
+/* Interactive on a terminal: the terminal goes raw, so every key (^C, ^Z,
+ * ^D included) reaches the app's own pty, whose line discipline acts on
+ * it; restored however the pod ends. */
+static bool terminal_raw(const orb_run_options *o, struct termios *saved)
+{
+    struct termios raw;
+
+    if (!o->interactive || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, saved) < 0)
+        return false;
+    raw = *saved;
+    cfmakeraw(&raw);
+    return tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+}
+
 int orb_pod_run(orb_pod *p, const orb_run_options *o, int *ret_code, orb_error **err)
 {
+    struct termios saved;
+    bool raw;
     _cleanup_(orb_pod_manifest_freep) orb_pod_manifest *pm = NULL;
     waiter w = {.sigfd = -1, .sync_fd = -1, .interactive = o->interactive};
     sigset_t set, old;
@@ -215,12 +232,15 @@ int orb_pod_run(orb_pod *p, const orb_run_options *o, int *ret_code, orb_error *
     if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
         return orb_err_sys(err, errno, "block signals");
     w.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    raw = terminal_raw(o, &saved);
     if (w.sigfd < 0) {
         orb_err_sys(err, errno, "signalfd");
     } else if (start(p, pm, o, &w, err) == 0) {
         wait_supervisor(&w);
         r = finish(p, &w, ret_code, err);
     }
+    if (raw)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     /* signals already taken from the fd were forwarded; drop the rest so
      * unblocking does not kill us after the pod is gone */
     struct signalfd_siginfo si;

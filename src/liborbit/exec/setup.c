@@ -93,6 +93,28 @@ static int setup_apps(orb_sv *s, const orb_pod_manifest *pm, orb_error **err)
     return 0;
 }
 
+/* Interactive on a terminal: a pty of the app's own devpts instance, its
+ * other end bound on the app's /dev/console. orbit-init copies between it
+ * and the terminal, as a terminal of the pod's own (the host's /dev/pts/N
+ * means nothing inside the pod, and tty(1) there would say "not a tty"). */
+static int open_console(orb_sv *s, orb_error **err)
+{
+    const orb_sv_app *a = &s->apps[0];
+    _cleanup_free_ char *ptmx = xasprintf("%s/dev/pts/ptmx", a->rootfs);
+    _cleanup_close_ int master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    int unlock = 0, n;
+
+    if (master < 0)
+        return orb_err_sys(err, errno, "app %s: open %s", a->name, ptmx);
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+        return orb_err_sys(err, errno, "app %s: set up a pty", a->name);
+    _cleanup_free_ char *pty = xasprintf("%s/dev/pts/%d", a->rootfs, n);
+    if (orb_app_mount_console(a->rootfs, pty, err) < 0)
+        return orb_err_wrap(err, "app %s", a->name);
+    s->console_fd = TAKE_FD(master);
+    return 0;
+}
+
 static int setup(orb_sv *s, const orb_pod_manifest *pm, const orb_run_options *o, orb_error **err)
 {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0)
@@ -106,7 +128,9 @@ static int setup(orb_sv *s, const orb_pod_manifest *pm, const orb_run_options *o
      * across the exec and reaches orbit-init's signalfd */
     if (orb_sv_signals(s, err) < 0 || setup_namespaces(s->p, o, err) < 0)
         return -1;
-    return setup_apps(s, pm, err);
+    if (setup_apps(s, pm, err) < 0)
+        return -1;
+    return o->interactive && isatty(STDIN_FILENO) ? open_console(s, err) : 0;
 }
 
 static int keep_across_exec(int fd, orb_error **err)
@@ -117,11 +141,12 @@ static int keep_across_exec(int fd, orb_error **err)
 }
 
 /* The pod's lock (so the pod reads as running for as long as pid 1 lives),
- * the setup report's pipe and the logs go with us; every other fd of orbit
+ * the setup report's pipe, the logs and the pty go with us; every other fd of orbit
  * is close-on-exec. */
 static int keep_fds(const orb_sv *s, int sync_fd, orb_error **err)
 {
-    if (keep_across_exec(s->p->lock_fd, err) < 0 || keep_across_exec(sync_fd, err) < 0)
+    if (keep_across_exec(s->p->lock_fd, err) < 0 || keep_across_exec(sync_fd, err) < 0 ||
+        keep_across_exec(s->console_fd, err) < 0)
         return -1;
     for (size_t i = 0; i < s->n; i++)
         if (keep_across_exec(s->apps[i].log.fd, err) < 0)
@@ -154,6 +179,7 @@ int orb_supervisor_main(orb_pod *p, const orb_pod_manifest *pm, const orb_run_op
     orb_sv s = {.p = p,
                 .n = pm->n_apps,
                 .sigfd = -1,
+                .console_fd = -1,
                 .deadline_ms = -1,
                 .interactive = o->interactive,
                 .stop_on_failure = o->stop_on_failure,

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -52,7 +53,10 @@ void orb_sv_free(orb_sv *s)
     free(s->streams);
     if (s->sigfd >= 0)
         close(s->sigfd);
-    s->apps = NULL, s->streams = NULL, s->n = s->n_streams = 0, s->sigfd = -1;
+    if (s->console_fd >= 0)
+        close(s->console_fd);
+    s->apps = NULL, s->streams = NULL, s->n = s->n_streams = 0;
+    s->sigfd = s->console_fd = -1;
 }
 
 void orb_sv_reset_signals(void)
@@ -124,23 +128,48 @@ __attribute__((noreturn)) static void child_fail(const orb_sv_app *a, const char
     _exit(code);
 }
 
+/* Before entering the root: stdin from /dev/null and the output pipes, in
+ * a session of our own (so a stop reaches the app's whole process group). */
+static void use_pipes(int out_fd, int err_fd)
+{
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+    setsid();
+    if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
+        dup2(err_fd, STDERR_FILENO) < 0)
+        _exit(125);
+}
+
+/* Inside the root: the pod's pty (bound on /dev/console by setup.c) as the
+ * controlling terminal of a new session, so the app has job control and the
+ * terminal's ^C reaches it through the pty. */
+static int use_console(orb_error **err)
+{
+    int fd;
+
+    setsid();
+    fd = open("/dev/console", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return orb_err_sys(err, errno, "open /dev/console");
+    if (ioctl(fd, TIOCSCTTY, 0) < 0)
+        return orb_err_sys(err, errno, "make /dev/console the controlling terminal");
+    if (dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
+        return orb_err_sys(err, errno, "dup2");
+    return 0;
+}
+
 __attribute__((noreturn)) static void child_run(const orb_sv_app *a, const orb_sv_exec *x,
-                                                int out_fd, int err_fd, bool interactive)
+                                                orb_sv_io io, int out_fd, int err_fd)
 {
     orb_error *e = NULL;
 
     orb_sv_reset_signals();
-    if (!interactive) {
-        setsid();
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null < 0 || dup2(null, STDIN_FILENO) < 0)
-            _exit(125);
-    }
-    if ((out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0) ||
-        (err_fd >= 0 && dup2(err_fd, STDERR_FILENO) < 0))
-        _exit(125);
+    if (io == ORB_SV_IO_PIPES)
+        use_pipes(out_fd, err_fd);
     if (orb_app_enter_root(a->rootfs, &e) < 0)
         child_fail(a, "enter root", e, 125);
+    if (io == ORB_SV_IO_CONSOLE && use_console(&e) < 0)
+        child_fail(a, "terminal", e, 125);
     if (orb_sv_become(a, &e) < 0)
         child_fail(a, "user", e, 125);
     if (chdir(a->workdir) < 0) {
@@ -154,14 +183,14 @@ __attribute__((noreturn)) static void child_run(const orb_sv_app *a, const orb_s
     child_fail(a, "exec", e, saved == ENOENT ? 127 : 126);
 }
 
-pid_t orb_sv_spawn(const orb_sv_app *a, const orb_sv_exec *x, int out_fd, int err_fd,
-                   bool interactive, orb_error **err)
+pid_t orb_sv_spawn(const orb_sv_app *a, const orb_sv_exec *x, orb_sv_io io, int out_fd, int err_fd,
+                   orb_error **err)
 {
     pid_t pid = fork();
 
     if (pid < 0)
         return orb_err_sys(err, errno, "app %s: fork", a->name);
     if (pid == 0)
-        child_run(a, x, out_fd, err_fd, interactive);
+        child_run(a, x, io, out_fd, err_fd);
     return pid;
 }

@@ -34,6 +34,7 @@ int orb_sv_signals(orb_sv *s, orb_error **err)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGQUIT);
+    sigaddset(&set, SIGWINCH);
     if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
         return orb_err_sys(err, errno, "block signals");
     signal(SIGPIPE, SIG_IGN);
@@ -139,10 +140,12 @@ static void signal_apps(orb_sv *s, int sig, bool handlers_too)
         orb_sv_app *a = &s->apps[i];
         if (a->pid <= 0 || (a->phase == ORB_SV_POST_STOP && !handlers_too))
             continue;
-        /* every app leads its own session; interactive ones stay in ours. A
+        /* every app leads its own session; interactive ones without a
+         * terminal stay in ours. A
          * child that has not called setsid yet has no group of its own: the
          * signal then goes to it alone (blocked until it resets its mask). */
-        if (s->interactive || (kill(-a->pid, sig) < 0 && errno == ESRCH))
+        bool own_group = !s->interactive || s->console_fd >= 0;
+        if (!own_group || (kill(-a->pid, sig) < 0 && errno == ESRCH))
             kill(a->pid, sig);
     }
 }
@@ -201,6 +204,10 @@ static void handle_signals(orb_sv *s)
         int sig = (int)si.ssi_signo;
         if (sig == SIGCHLD)
             continue;
+        if (sig == SIGWINCH) {
+            orb_sv_resize_console(s);
+            continue;
+        }
         /* interactive: the terminal's ^C and ^\ are the app's own business */
         if (s->interactive && (sig == SIGINT || sig == SIGQUIT))
             continue;
@@ -244,6 +251,8 @@ static int pod_code(const orb_sv *s)
 
 int orb_supervisor_run(orb_sv *s)
 {
+    if (s->console_fd >= 0)
+        orb_sv_attach_console(s);
     handle_signals(s); /* a stop that came during setup */
     for (size_t i = 0; i < s->n; i++)
         start_app(s, &s->apps[i]);

@@ -75,11 +75,17 @@ void orb_sv_app_clear(orb_sv_app *a);
  * app's root (already fully mounted), the old root detached. */
 int orb_app_enter_root(const char *rootfs, orb_error **err);
 
-/* Forks a process of the app (in its root, as its user, stdout/stderr to
- * out_fd/err_fd, or inherited when -1, stdin from /dev/null unless
- * interactive). Returns the pid. */
-pid_t orb_sv_spawn(const orb_sv_app *a, const orb_sv_exec *x, int out_fd, int err_fd,
-                   bool interactive, orb_error **err);
+/* Where a process of an app reads and writes. */
+typedef enum orb_sv_io {
+    ORB_SV_IO_PIPES,   /* stdin /dev/null, stdout/stderr to out_fd/err_fd */
+    ORB_SV_IO_INHERIT, /* orbit's own stdin/stdout/stderr (interactive, no terminal) */
+    ORB_SV_IO_CONSOLE, /* the pod's pty, opened as /dev/console inside the root */
+} orb_sv_io;
+
+/* Forks a process of the app (in its root, as its user) with its standard
+ * streams as io says (out_fd/err_fd for ORB_SV_IO_PIPES). Returns the pid. */
+pid_t orb_sv_spawn(const orb_sv_app *a, const orb_sv_exec *x, orb_sv_io io, int out_fd, int err_fd,
+                   orb_error **err);
 /* Child side helpers shared with enter.c: drop every signal setting, become
  * the identity, close every fd above 2. They report failures by errno. */
 void orb_sv_reset_signals(void);
@@ -92,7 +98,10 @@ typedef struct orb_sv_stream {
     unsigned id;
     int fd;
     size_t app;
-    int out; /* where the copy goes: STDOUT_FILENO or STDERR_FILENO */
+    int out;    /* where the copy goes: STDOUT_FILENO or STDERR_FILENO, or the
+                 * pty's master for the terminal's input */
+    bool input; /* the terminal's input: copied as is, never logged, never
+                 * made non-blocking (that would be our caller's terminal too) */
     pid_t pid;
     orb_line_prefixer lp;
 } orb_sv_stream;
@@ -100,6 +109,7 @@ typedef struct orb_sv_stream {
 typedef struct orb_sv {
     orb_pod *p;
     bool interactive;     /* one app attached to the terminal: no pipes, no log */
+    int console_fd;       /* interactive on a terminal: the master of the pod's pty, or -1 */
     bool stop_on_failure; /* stop the pod when an app fails */
     bool prefix_output;   /* tag each line with the app's name */
     orb_sv_app *apps;
@@ -127,6 +137,11 @@ void orb_sv_process_ended(orb_sv *s, orb_sv_app *a, int status);
  * interactive, the terminal); -1 when it could not be started. */
 pid_t orb_sv_start(orb_sv *s, orb_sv_app *a, const orb_sv_exec *x);
 #define ORB_SV_POLL_SIGNAL 1
+/* Interactive on a terminal: copies the terminal's input to the pod's pty
+ * and the pty's output to the terminal, from now until the end. */
+void orb_sv_attach_console(orb_sv *s);
+/* The terminal's window size onto the pod's pty (at start and on SIGWINCH). */
+void orb_sv_resize_console(const orb_sv *s);
 /* One round of the main loop's poll: copies output; says whether the signal
  * fd is readable. */
 int orb_sv_poll(orb_sv *s, int timeout_ms);
