@@ -1,4 +1,5 @@
 """Pods: real namespaces, overlayfs and processes, driven through the CLI."""
+import contextlib
 import fcntl
 import glob
 import json
@@ -34,6 +35,30 @@ def reports(stdout, prefixed=False):
             else:
                 found.append(json.loads(rest))
     return found
+
+
+@contextlib.contextmanager
+def running(pods, orbit, uuid):
+    """`orbit run-prepared UUID` in the background, ready; stopped and waited
+    for on the way out, whatever happened."""
+    proc = subprocess.Popen([orbit.path, "--dir", pods.path, "run-prepared", uuid],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        pods.run("status", "--wait-ready=10s", uuid)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            pods.run("stop", uuid, check=False)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def prepared(pods, orbit, tmp_path, *exec_):
+    image = pod_image(orbit, tmp_path, exec_=exec_ or ("/bin/orbit-probe", "sleep", "30"))
+    return pods.run(INSECURE, "prepare", image).stdout.strip()
 
 
 def test_single_app_environment(pods, orbit, tmp_path):
@@ -201,18 +226,10 @@ def test_sigterm_stops_cleanly_and_post_stop_runs(pods, orbit, tmp_path):
 
 
 def test_kill_9_of_the_supervisor_then_gc(pods, orbit, tmp_path):
-    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe", "sleep", "60"))
-    uuid = pods.run(INSECURE, "prepare", image).stdout.strip()
-    proc = subprocess.Popen([orbit.path, "--dir", pods.path, "run-prepared", uuid],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        pods.run("status", "--wait-ready=10s", uuid)
-        pid = pods.status(uuid)["pid"]
-        os.kill(pid, signal.SIGKILL)
+    uuid = prepared(pods, orbit, tmp_path, "/bin/orbit-probe", "sleep", "60")
+    with running(pods, orbit, uuid) as proc:
+        os.kill(pods.status(uuid)["pid"], signal.SIGKILL)
         proc.wait(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     pods.run("status", "--wait=10s", uuid)
     assert pods.status(uuid)["state"] == "exited"
     out = pods.run("gc", "--grace-period=0").stdout
@@ -291,13 +308,9 @@ def test_uuid_files_and_logs_follow(pods, orbit, tmp_path):
     assert saved.read_text().strip() == uuid
     assert json.loads(pods.run("status", "--format=json", f"--uuid-file={saved}").stdout)[
         "name"] == uuid
-    proc = subprocess.Popen([orbit.path, "--dir", pods.path, "run-prepared", uuid],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        pods.run("status", "--wait-ready=10s", uuid)
+    with running(pods, orbit, uuid) as proc:
         followed = pods.run("logs", "--follow", uuid).stdout
         assert followed.split() == ["tick", "1", "tick", "2", "tick", "3"]
-    finally:
         proc.wait(timeout=20)
     assert pods.run("cat-manifest", f"--uuid-file={saved}").stdout.strip().startswith("{")
     assert pods.run("rm", f"--uuid-file={saved}").stdout.strip() == uuid
@@ -342,19 +355,12 @@ def test_apps_get_the_default_capabilities_only(pods, orbit, tmp_path):
 
 
 def test_enter_is_confined_like_the_app(pods, orbit, tmp_path):
-    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe", "sleep", "30"))
-    uuid = pods.run(INSECURE, "prepare", image).stdout.strip()
-    proc = subprocess.Popen([orbit.path, "--dir", pods.path, "run-prepared", uuid],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        pods.run("status", "--wait-ready=10s", uuid)
+    uuid = prepared(pods, orbit, tmp_path)
+    with running(pods, orbit, uuid):
         out = pods.run("enter", uuid, "/bin/sh", "-c", "grep ^Cap /proc/self/status").stdout
         assert caps(out)["CapBnd"] == sum(1 << CAP_BITS[c] for c in DEFAULT_CAPS)
         p = pods.run("enter", uuid, "/bin/cat", "/proc/1/root/etc/hostname", check=False)
         assert p.returncode != 0
-    finally:
-        pods.run("stop", uuid, check=False)
-        proc.wait(timeout=20)
 
 
 @pytest.mark.parametrize("overlay", [True, False])
@@ -377,34 +383,23 @@ def test_device_nodes_of_an_image_do_nothing(pods, orbit, tmp_path, overlay):
 
 
 def test_enter_errors(pods, orbit, tmp_path):
-    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe", "sleep", "30"))
-    uuid = pods.run(INSECURE, "prepare", image).stdout.strip()
+    uuid = prepared(pods, orbit, tmp_path)
     p = pods.fails("enter", uuid, "/bin/true")
     assert "not running" in p.stderr
-    proc = subprocess.Popen([orbit.path, "--dir", pods.path, "run-prepared", uuid],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        pods.run("status", "--wait-ready=10s", uuid)
+    with running(pods, orbit, uuid):
         p = pods.fails("enter", "--app=nope", uuid, "/bin/true")
         assert "no app nope" in p.stderr and "probe" in p.stderr
         p = pods.fails("enter", uuid, "/bin/not-there")
         assert "/bin/not-there" in p.stderr
         assert pods.run("enter", uuid, "/bin/orbit-probe", "exit", "7", check=False).returncode == 7
-    finally:
-        pods.run("stop", uuid, check=False)
-        proc.wait(timeout=20)
 
 
 def test_pid_1_is_the_small_orbit_init(pods, orbit, tmp_path):
     """Once set up, the pod's pid 1 is orbit-init (beside orbit), not a copy
     of orbit: its own small static program, not dumpable, holding the pod's
     lock and nothing of orbit's."""
-    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe", "sleep", "30"))
-    uuid = pods.run(INSECURE, "prepare", image).stdout.strip()
-    proc = subprocess.Popen([orbit.path, "--dir", pods.path, "run-prepared", uuid],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        pods.run("status", "--wait-ready=10s", uuid)
+    uuid = prepared(pods, orbit, tmp_path)
+    with running(pods, orbit, uuid) as proc:
         pid = pods.status(uuid)["pid"]
         init = os.path.join(os.path.dirname(os.path.realpath(orbit.path)), "orbit-init")
         assert os.readlink(f"/proc/{pid}/exe") == init
@@ -422,9 +417,6 @@ def test_pid_1_is_the_small_orbit_init(pods, orbit, tmp_path):
             flags = open(f"/proc/{pid}/fdinfo/{fd}").read().split("flags:")[1].split()[0]
             assert int(flags, 8) & os.O_CLOEXEC or int(fd) <= 2, f"fd {fd} of pid 1 leaks"
         assert pods.status(uuid)["state"] == "running"
-    finally:
-        pods.run("stop", uuid, check=False)
-        proc.wait(timeout=20)
     assert pods.status(uuid)["state"] == "exited"
 
 
