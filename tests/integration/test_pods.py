@@ -225,6 +225,25 @@ def test_sigterm_stops_cleanly_and_post_stop_runs(pods, orbit, tmp_path):
     assert pods.status(uuid)["state"] == "exited"
 
 
+def test_sigterm_during_setup_is_not_success(pods, orbit, tmp_path):
+    """A pod stopped by SIGTERM exits 143 whether its apps had started (they
+    end by the signal) or not (stopped while its 30 apps were being set up:
+    it did not do its work)."""
+    image = pod_image(orbit, tmp_path, exec_=("/bin/orbit-probe", "sleep", "60"))
+    apps = []
+    for i in range(30):
+        apps += ["---"] * (i > 0) + [image, f"--name=a{i}"]
+    uuid = pods.run(INSECURE, "prepare", *apps).stdout.strip()
+    proc = subprocess.Popen([orbit.path, "--dir", pods.path, "run-prepared", uuid],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 20
+    while time.time() < deadline and pods.status(uuid).get("pid", 0) <= 0:
+        time.sleep(0.001)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 143
+    assert pods.status(uuid)["state"] == "exited"
+
+
 def test_kill_9_of_the_supervisor_then_gc(pods, orbit, tmp_path):
     uuid = prepared(pods, orbit, tmp_path, "/bin/orbit-probe", "sleep", "60")
     with running(pods, orbit, uuid) as proc:

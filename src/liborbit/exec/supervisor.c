@@ -211,6 +211,8 @@ static void handle_signals(orb_sv *s)
         /* interactive: the terminal's ^C and ^\ are the app's own business */
         if (s->interactive && (sig == SIGINT || sig == SIGQUIT))
             continue;
+        if (!s->stop_signal)
+            s->stop_signal = sig;
         orb_sv_stop(s, sig == SIGQUIT);
     }
     reap(s);
@@ -235,9 +237,19 @@ static void maybe_ready(orb_sv *s)
     orb_pod_write_time(s->p, ORB_POD_READY, orb_now_us(), NULL);
 }
 
+static bool any_started(const orb_sv *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->apps[i].started)
+            return true;
+    return false;
+}
+
 /* The first app (in manifest order) that failed on its own; else the first
- * that failed while the pod stopped (143 after a SIGTERM stop), else 0. So
- * with --stop-on-failure the pod's code is the failure's, not the stop's. */
+ * that failed while the pod stopped (143 after a SIGTERM stop); else, for a
+ * pod stopped by a signal before any app started, 128 + that signal (it did
+ * not do its work); else 0. So with --stop-on-failure the pod's code is the
+ * failure's, not the stop's. */
 static int pod_code(const orb_sv *s)
 {
     for (size_t i = 0; i < s->n; i++)
@@ -246,6 +258,8 @@ static int pod_code(const orb_sv *s)
     for (size_t i = 0; i < s->n; i++)
         if (s->apps[i].failed)
             return s->apps[i].code;
+    if (s->stop_signal && !any_started(s))
+        return 128 + s->stop_signal;
     return 0;
 }
 

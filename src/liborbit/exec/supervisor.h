@@ -120,6 +120,7 @@ typedef struct orb_sv {
     unsigned mid_line_owner[3]; /* per output fd: the stream whose line is unfinished, or 0 */
     int sigfd;
     bool stopping, forced, ready;
+    int stop_signal; /* the signal that stopped the pod, or 0 */
     int kill_stage;
     int64_t deadline_ms; /* of the current stop stage, or -1 */
 } orb_sv;
