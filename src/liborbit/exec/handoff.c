@@ -172,7 +172,8 @@ static char **get_strv(unpacker *u)
         return NULL;
     char **v = xcalloc((size_t)n + 1, sizeof(char *));
     for (uint32_t i = 0; i < n && !u->bad; i++)
-        v[i] = get_str(u);
+        if (!(v[i] = get_str(u)))
+            u->bad = true; /* a hole would end the vector early */
     return v;
 }
 
@@ -254,6 +255,10 @@ int orb_sv_handoff_read(int fd, orb_sv *s, orb_error **err)
         return -1;
     unpacker u = {.buf = buf, .len = len};
     if (unpack(&u, s, err) < 0) {
+        /* fd numbers read from a damaged record may be anyone's */
+        for (size_t i = 0; i < s->n; i++)
+            s->apps[i].log.fd = -1;
+        s->console_fd = -1;
         orb_pod_free(s->p);
         orb_sv_free(s);
         return -1;
