@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="
-meson ninja-build pkg-config gcc
+meson ninja-build pkg-config gcc libc6-dev
 libjansson-dev libarchive-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libgpgme-dev gnupg
 libcmocka-dev python3-pytest
 busybox-static libarchive-tools attr util-linux iproute2
