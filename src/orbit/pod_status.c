@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "pod_json.h"
 #include "table.h"
+#include "util/clock.h"
 #include "util/duration.h"
 #include "util/mem.h"
 #include "util/strv.h"
@@ -155,13 +156,6 @@ static int run_list(const cli_command *self, int argc, char **argv)
     return EXIT_OK;
 }
 
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static bool pod_done(const orb_pod_status *s)
 {
     return s->state != ORB_POD_RUNNING && s->state != ORB_POD_PREPARING &&
@@ -173,13 +167,13 @@ static bool pod_done(const orb_pod_status *s)
 static int wait_for(orb_pod **pod, bool ready, int64_t timeout_us, orb_pod_status *s,
                     orb_error **err)
 {
-    int64_t deadline = now_us() + timeout_us;
+    int64_t deadline = orb_monotonic_ms() + timeout_us / 1000;
     for (;;) {
         if (orb_pod_read_status(*pod, s, err) < 0)
             return -1;
         if (ready ? (s->ready || pod_done(s)) : pod_done(s))
             return 0;
-        if (timeout_us && now_us() >= deadline)
+        if (timeout_us && orb_monotonic_ms() >= deadline)
             return 1;
         orb_pod_status_clear(s);
         usleep(20000);

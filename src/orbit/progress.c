@@ -3,19 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "util/clock.h"
 #include <unistd.h>
 
 #include "util/mem.h"
 
 /* Redraw at most this often; a bar is not worth more of the CPU. */
-#define REDRAW_INTERVAL_NS 100000000LL
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+#define REDRAW_INTERVAL_MS 100
 
 static void human_bytes(double bytes, char *buf, size_t size)
 {
@@ -54,17 +49,17 @@ static void draw(cli_progress *p, const char *phase, uint64_t done, uint64_t tot
 static void update(void *ctx, const char *phase, const char *what, uint64_t done, uint64_t total)
 {
     cli_progress *p = ctx;
-    int64_t now = now_ns();
+    int64_t now = orb_monotonic_ms();
     if (!p->what || strcmp(p->what, what) != 0) {
         free(p->what);
         p->what = xstrdup(what);
         p->started_ns = now;
-        p->drawn_ns = 0;
+        p->drawn_ms = 0;
     }
     bool complete = total && done >= total;
-    if (!complete && now - p->drawn_ns < REDRAW_INTERVAL_NS)
+    if (!complete && now - p->drawn_ms < REDRAW_INTERVAL_MS)
         return;
-    p->drawn_ns = now;
+    p->drawn_ms = now;
     draw(p, phase, done, total, (double)(now - p->started_ns) / 1e9);
 }
 

@@ -12,7 +12,7 @@ typedef struct cli_progress {
     bool enabled;
     char *what;         /* the thing being shown */
     int64_t started_ns; /* when `what` began */
-    int64_t drawn_ns;   /* when the bar was last drawn */
+    int64_t drawn_ms;   /* when the bar was last drawn */
     bool line_dirty;    /* a bar is on the screen */
 } cli_progress;
 

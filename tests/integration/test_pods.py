@@ -521,3 +521,34 @@ def test_interactive_without_a_terminal_passes_our_streams(pods, orbit, tmp_path
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 4, p.stderr
     assert p.stdout == "from-stdin\nno-tty\n"
+
+
+def test_a_reader_that_stops_reading_does_not_stop_the_pod(pods, orbit, tmp_path):
+    """orbit's stdout is a pipe nobody reads: the app still writes all its
+    output (into its log), the pod still stops on request, and orbit says how
+    much of the copy it dropped."""
+    image = pod_image(orbit, tmp_path, exec_=(
+        "/bin/sh", "-c", "i=0; while [ $i -lt 40000 ]; do "
+        "echo line-$i-0123456789012345678901234567890123456789; i=$((i+1)); done; "
+        "echo done-writing; exec sleep 60"))
+    uuid = pods.run(INSECURE, "prepare", image).stdout.strip()
+    err = tmp_path / "stderr"
+    with open(err, "w") as e:
+        proc = subprocess.Popen([orbit.path, "--dir", pods.path, "run-prepared", uuid],
+                                stdout=subprocess.PIPE, stderr=e)
+        try:
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                if "done-writing" in pods.run("logs", uuid).stdout:
+                    break
+                time.sleep(0.2)
+            assert pods.run("stop", uuid).returncode == 0
+            assert proc.wait(timeout=30) == 143
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+    logs = pods.run("logs", uuid).stdout.splitlines()
+    assert logs[-1] == "done-writing" and len(logs) == 40001
+    assert "bytes of the apps' output were not copied to stdout" in err.read_text()

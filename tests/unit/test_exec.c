@@ -12,6 +12,8 @@
 // clang-format on
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -427,8 +429,87 @@ static void handoff_rejects_damage(void **state)
     handoff_free(&in);
 }
 
+/* Writes n bytes of a pattern to k in chunks, as the supervisor would. */
+static unsigned char *sink_feed(orb_sink *k, size_t n)
+{
+    unsigned char *data = xmalloc(n);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (unsigned char)(i * 7 + i / 4096);
+    for (size_t off = 0; off < n; off += 65536)
+        orb_sink_write(k, data + off, n - off < 65536 ? n - off : 65536);
+    return data;
+}
+
+static void sink_never_blocks_on_a_reader_that_does_not_read(void **state)
+{
+    (void)state;
+    int p[2];
+    orb_sink k;
+    size_t n = 3 * 1024 * 1024, got = 0;
+    assert_int_equal(pipe(p), 0);
+    size_t pipe_size = (size_t)fcntl(p[1], F_GETPIPE_SZ);
+
+    orb_sink_open(&k, p[1]);
+    assert_true(k.own);
+    _cleanup_free_ unsigned char *data = sink_feed(&k, n); /* returns: nothing blocks */
+    assert_true(orb_sink_pending(&k));
+    assert_int_equal(k.dropped, n - pipe_size - ORB_SINK_MAX);
+    /* the reader catches up: it gets a prefix of what was written, in order */
+    _cleanup_free_ unsigned char *seen = xmalloc(n);
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    for (;;) {
+        ssize_t r = read(p[0], seen + got, n - got);
+        if (r > 0) {
+            got += (size_t)r;
+            continue;
+        }
+        if (!orb_sink_pending(&k))
+            break;
+        orb_sink_flush(&k);
+    }
+    assert_int_equal(got, pipe_size + ORB_SINK_MAX);
+    assert_memory_equal(seen, data, got);
+    assert_int_equal(orb_sink_close(&k, 0), n - got);
+    close(p[0]);
+    close(p[1]);
+}
+
+static void sink_discards_for_a_reader_that_left(void **state)
+{
+    (void)state;
+    int p[2];
+    orb_sink k;
+    assert_int_equal(pipe(p), 0);
+    close(p[0]);
+    orb_sink_open(&k, p[1]);
+    free(sink_feed(&k, 300000));
+    assert_false(orb_sink_pending(&k));
+    assert_int_equal(orb_sink_close(&k, 1000), 0); /* gone, not slow: nothing to report */
+    close(p[1]);
+}
+
+static void sink_writes_files_as_they_are(void **state)
+{
+    fixture *f = *state;
+    orb_sink k;
+    int fd = open(f->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "kept", 4), 4);
+    orb_sink_open(&k, fd);
+    assert_false(k.own); /* a file: never re-opened, so its offset and O_APPEND hold */
+    orb_sink_write(&k, "+more", 5);
+    assert_int_equal(orb_sink_close(&k, 0), 0);
+    close(fd);
+    char *text = NULL;
+    size_t len;
+    assert_int_equal(orb_read_file(f->log, 100, &text, &len, NULL), 0);
+    assert_string_equal(text, "kept+more");
+    free(text);
+}
+
 int main(void)
 {
+    signal(SIGPIPE, SIG_IGN); /* as in the supervisor */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(log_appends_below_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(log_rotates_at_limit, setup, teardown),
@@ -447,6 +528,9 @@ int main(void)
         cmocka_unit_test(starttime_of_self_and_missing),
         cmocka_unit_test(handoff_round_trips),
         cmocka_unit_test(handoff_rejects_damage),
+        cmocka_unit_test(sink_never_blocks_on_a_reader_that_does_not_read),
+        cmocka_unit_test(sink_discards_for_a_reader_that_left),
+        cmocka_unit_test_setup_teardown(sink_writes_files_as_they_are, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

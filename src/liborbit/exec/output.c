@@ -16,6 +16,9 @@
 /* How long an ended process's pipes may take to reach EOF (a background
  * child may hold them forever; they stay polled after that). */
 #define DRAIN_MS 250
+/* How long the readers of our stdout/stderr get, at the end, for what they
+ * have not taken yet. */
+#define SINK_CLOSE_MS 2000
 
 /* Another stream left a line unfinished on the same output: end it there,
  * and have its rest start a new prefixed line, so that apps never share a
@@ -26,7 +29,7 @@ static void end_foreign_line(orb_sv *s, orb_sv_stream *st)
 
     if (owner == 0 || owner == st->id)
         return;
-    orb_write_all(st->out, "\n", 1);
+    orb_sink_write(&s->sinks[st->out], "\n", 1);
     for (size_t k = 0; k < s->n_streams; k++)
         if (s->streams[k].id == owner)
             s->streams[k].lp.mid_line = false;
@@ -45,14 +48,14 @@ static void emit(orb_sv *s, orb_sv_stream *st, const char *buf, size_t n)
     if (orb_app_log_write(&a->log, buf, n, NULL) < 0)
         orb_app_log_close(&a->log);
     if (!s->prefix_output) {
-        orb_write_all(st->out, buf, n);
+        orb_sink_write(&s->sinks[st->out], buf, n);
         return;
     }
     _cleanup_free_ char *out = NULL;
     size_t len;
     end_foreign_line(s, st);
     orb_prefix_lines(&st->lp, buf, n, &out, &len);
-    orb_write_all(st->out, out, len);
+    orb_sink_write(&s->sinks[st->out], out, len);
     s->mid_line_owner[st->out] = st->lp.mid_line ? st->id : 0;
 }
 
@@ -80,7 +83,7 @@ static void close_stream(orb_sv *s, size_t k)
     orb_sv_stream *st = &s->streams[k];
 
     if (!st->input && s->prefix_output && st->lp.mid_line && s->mid_line_owner[st->out] == st->id) {
-        orb_write_all(st->out, "\n", 1);
+        orb_sink_write(&s->sinks[st->out], "\n", 1);
         s->mid_line_owner[st->out] = 0;
     }
     close(st->fd);
@@ -107,8 +110,7 @@ static void report_start_failure(orb_sv *s, orb_sv_app *a, const orb_error *e)
     _cleanup_free_ char *line = xasprintf("orbit: %s\n", e->msg);
 
     orb_app_log_write(&a->log, line, strlen(line), NULL);
-    orb_write_all(STDERR_FILENO, line, strlen(line));
-    (void)s;
+    orb_sink_write(&s->sinks[STDERR_FILENO], line, strlen(line));
 }
 
 pid_t orb_sv_start(orb_sv *s, orb_sv_app *a, const orb_sv_exec *x)
@@ -151,32 +153,39 @@ pid_t orb_sv_start(orb_sv *s, orb_sv_app *a, const orb_sv_exec *x)
  * >= 0); reads what is ready, closes what ended. */
 static int poll_streams(orb_sv *s, int sigfd, pid_t pid, int timeout_ms)
 {
-    _cleanup_free_ struct pollfd *fds = xcalloc(s->n_streams + 1, sizeof(*fds));
-    _cleanup_free_ size_t *which = xcalloc(s->n_streams + 1, sizeof(*which));
-    nfds_t n = 0;
+    _cleanup_free_ struct pollfd *fds = xcalloc(s->n_streams + 3, sizeof(*fds));
+    _cleanup_free_ size_t *which = xcalloc(s->n_streams + 3, sizeof(*which));
+    nfds_t n = 0, first_stream;
     int ret = 0;
 
     if (sigfd >= 0)
         fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+    /* a slow reader of our output: what waits goes when it can take it */
+    for (int o = STDOUT_FILENO; o <= STDERR_FILENO; o++)
+        if (orb_sink_pending(&s->sinks[o])) {
+            which[n] = (size_t)o;
+            fds[n++] = (struct pollfd){.fd = s->sinks[o].fd, .events = POLLOUT};
+        }
+    first_stream = n;
     for (size_t k = 0; k < s->n_streams; k++) {
         if (pid > 0 && s->streams[k].pid != pid)
             continue;
         which[n] = k;
         fds[n++] = (struct pollfd){.fd = s->streams[k].fd, .events = POLLIN};
     }
-    if (n == 0)
-        return 0;
+    if (n == first_stream && (pid > 0 || sigfd < 0))
+        return 0; /* nothing to read: do not wait on the readers alone */
     if (poll(fds, n, timeout_ms) < 0)
         return errno == EINTR ? 0 : -1;
     /* backwards, so closing a stream does not move the ones still to see */
     for (nfds_t i = n; i-- > 0;) {
         if (!fds[i].revents)
             continue;
-        if (sigfd >= 0 && i == 0) {
+        if (sigfd >= 0 && i == 0)
             ret |= ORB_SV_POLL_SIGNAL;
-            continue;
-        }
-        if (!read_stream(s, &s->streams[which[i]]))
+        else if (i < first_stream)
+            orb_sink_flush(&s->sinks[which[i]]);
+        else if (!read_stream(s, &s->streams[which[i]]))
             close_stream(s, which[i]);
     }
     return ret;
@@ -218,13 +227,33 @@ static bool has_streams(const orb_sv *s, pid_t pid)
 
 void orb_sv_drain(orb_sv *s, pid_t pid)
 {
-    int64_t deadline = orb_sv_now_ms() + DRAIN_MS;
+    int64_t deadline = orb_monotonic_ms() + DRAIN_MS;
 
     while (has_streams(s, pid)) {
-        int64_t left = deadline - orb_sv_now_ms();
+        int64_t left = deadline - orb_monotonic_ms();
         if (left <= 0 || poll_streams(s, -1, pid, (int)left) < 0)
             break;
     }
+}
+
+void orb_sv_open_sinks(orb_sv *s)
+{
+    orb_sink_open(&s->sinks[STDOUT_FILENO], STDOUT_FILENO);
+    orb_sink_open(&s->sinks[STDERR_FILENO], STDERR_FILENO);
+}
+
+static void close_sinks(orb_sv *s)
+{
+    uint64_t dropped = orb_sink_close(&s->sinks[STDOUT_FILENO], SINK_CLOSE_MS);
+
+    if (dropped > 0) {
+        _cleanup_free_ char *note =
+            xasprintf("orbit: %llu bytes of the apps' output were not copied to stdout, whose "
+                      "reader fell behind; the apps' logs have all of it\n",
+                      (unsigned long long)dropped);
+        orb_sink_write(&s->sinks[STDERR_FILENO], note, strlen(note));
+    }
+    orb_sink_close(&s->sinks[STDERR_FILENO], SINK_CLOSE_MS);
 }
 
 void orb_sv_flush(orb_sv *s)
@@ -239,4 +268,5 @@ void orb_sv_flush(orb_sv *s)
     }
     free(s->streams);
     s->streams = NULL;
+    close_sinks(s);
 }

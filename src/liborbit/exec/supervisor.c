@@ -17,13 +17,6 @@
 #include "util/clock.h"
 #include "util/mem.h"
 
-int64_t orb_sv_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int orb_sv_signals(orb_sv *s, orb_error **err)
 {
     sigset_t set;
@@ -163,7 +156,7 @@ void orb_sv_stop(orb_sv *s, bool force)
         return;
     }
     s->stopping = true;
-    s->deadline_ms = orb_sv_now_ms() + ORB_STOP_TIMEOUT_MS;
+    s->deadline_ms = orb_monotonic_ms() + ORB_STOP_TIMEOUT_MS;
     signal_apps(s, SIGTERM, false);
 }
 
@@ -171,7 +164,7 @@ static void stop_deadline(orb_sv *s)
 {
     if (s->kill_stage == 0) {
         s->kill_stage = 1;
-        s->deadline_ms = orb_sv_now_ms() + ORB_STOP_TIMEOUT_MS;
+        s->deadline_ms = orb_monotonic_ms() + ORB_STOP_TIMEOUT_MS;
         signal_apps(s, SIGKILL, true);
         return;
     }
@@ -265,6 +258,7 @@ static int pod_code(const orb_sv *s)
 
 int orb_supervisor_run(orb_sv *s)
 {
+    orb_sv_open_sinks(s);
     if (s->console_fd >= 0)
         orb_sv_attach_console(s);
     handle_signals(s); /* a stop that came during setup */
@@ -274,7 +268,7 @@ int orb_supervisor_run(orb_sv *s)
         maybe_ready(s);
         int timeout = -1;
         if (s->deadline_ms >= 0) {
-            int64_t left = s->deadline_ms - orb_sv_now_ms();
+            int64_t left = s->deadline_ms - orb_monotonic_ms();
             timeout = left < 0 ? 0 : (int)left;
         }
         int r = orb_sv_poll(s, timeout);
@@ -282,7 +276,7 @@ int orb_supervisor_run(orb_sv *s)
             break;
         if (r & ORB_SV_POLL_SIGNAL)
             handle_signals(s);
-        if (s->deadline_ms >= 0 && orb_sv_now_ms() >= s->deadline_ms)
+        if (s->deadline_ms >= 0 && orb_monotonic_ms() >= s->deadline_ms)
             stop_deadline(s);
     }
     orb_sv_flush(s);

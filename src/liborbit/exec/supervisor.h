@@ -11,6 +11,7 @@
 #include "exec/app.h"
 #include "exec/exec.h"
 #include "exec/logs.h"
+#include "exec/sink.h"
 #include "pod/pod.h"
 #include "schema/manifest.h"
 #include "util/clock.h"
@@ -118,6 +119,7 @@ typedef struct orb_sv {
     size_t n_streams;
     unsigned next_stream_id;
     unsigned mid_line_owner[3]; /* per output fd: the stream whose line is unfinished, or 0 */
+    orb_sink sinks[3];          /* [1], [2]: our stdout and stderr (exec/sink.h) */
     int sigfd;
     bool stopping, forced, ready;
     int stop_signal; /* the signal that stopped the pod, or 0 */
@@ -127,7 +129,6 @@ typedef struct orb_sv {
 
 /* The apps and streams (not the pod). */
 void orb_sv_free(orb_sv *s);
-int64_t orb_sv_now_ms(void);
 /* Blocks the signals pid 1 handles (they stay blocked, and pending ones stay
  * pending, across the exec into orbit-init) and opens s->sigfd for them. */
 int orb_sv_signals(orb_sv *s, orb_error **err);
@@ -149,7 +150,10 @@ int orb_sv_poll(orb_sv *s, int timeout_ms);
 /* Reads pid's pipes until EOF (bounded), so its output is complete before
  * its status is recorded. */
 void orb_sv_drain(orb_sv *s, pid_t pid);
-/* At the end: whatever is left in the pipes, then close them. */
+/* Opens our stdout and stderr for copies that never block us. */
+void orb_sv_open_sinks(orb_sv *s);
+/* At the end: whatever is left in the pipes, then close them; what the
+ * readers of our stdout/stderr took too long for is dropped, and said. */
 void orb_sv_flush(orb_sv *s);
 
 /* pid 1 of the pod, a fork of orbit: sets the pod up, then execs orbit-init

@@ -15,6 +15,13 @@ int64_t orb_now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+int64_t orb_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int orb_proc_starttime(pid_t pid, uint64_t *ret, orb_error **err)
 {
     _cleanup_free_ char *path = xasprintf("/proc/%d/stat", (int)pid);
