@@ -256,6 +256,30 @@ def test_kill_9_of_the_supervisor_then_gc(pods, orbit, tmp_path):
     assert pods.uuids() == []
 
 
+def test_after_a_crash_of_everything_like_a_reboot(pods, orbit, tmp_path):
+    """kill -9 of `orbit run-prepared` takes the whole pod (no process, no
+    mount left, as after a reboot) and leaves its directory saying running,
+    with a pid that another process may hold by then: the lock tells the
+    truth, and gc removes the pod without touching that process."""
+    uuid = prepared(pods, orbit, tmp_path, "/bin/orbit-probe", "sleep", "60")
+    with running(pods, orbit, uuid) as proc:
+        proc.kill()
+        proc.wait(timeout=20)
+    [pid_file] = glob.glob(f"{pods.path}/pods/*/{uuid}/pid")
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        with open(pid_file, "w") as f:
+            f.write(f"{bystander.pid} 1\n")
+        pods.run("status", "--wait=10s", uuid)
+        assert pods.status(uuid)["state"] == "exited"
+        assert uuid in pods.run("gc", "--grace-period=0").stdout
+        assert pods.uuids() == []
+        assert bystander.poll() is None, "gc must not signal a process that reused the pid"
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
 def test_logs_are_kept(pods, orbit, tmp_path):
     image = pod_image(orbit, tmp_path, exec_=("/bin/sh", "-c", "echo out-line; echo err-line >&2"))
     p = run_pod(pods, image)
