@@ -28,6 +28,8 @@
 #include "aci/aci.h"
 #include "util/fs.h"
 #include "util/mem.h"
+
+#include "tar_craft.h"
 #include "util/problems.h"
 
 #define MANIFEST_JSON                                                                              \
@@ -148,38 +150,6 @@ static bool has_problem(const orb_problems *p, const char *needle)
         if (strstr(p->items[i], needle))
             return true;
     return false;
-}
-
-typedef struct spec {
-    const char *name;
-    unsigned type; /* AE_IF* */
-    const char *data;
-    const char *link; /* symlink target or, with type 0, hard link target */
-} spec;
-
-static void craft(const char *path, const spec *s, size_t n)
-{
-    struct archive *a = archive_write_new();
-    archive_write_set_format_pax_restricted(a);
-    assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
-    for (size_t i = 0; i < n; i++) {
-        struct archive_entry *e = archive_entry_new();
-        archive_entry_set_pathname(e, s[i].name);
-        archive_entry_set_filetype(e, s[i].type ? s[i].type : AE_IFREG);
-        archive_entry_set_perm(e, 0644);
-        if (s[i].type == AE_IFLNK)
-            archive_entry_set_symlink(e, s[i].link);
-        else if (s[i].link)
-            archive_entry_set_hardlink(e, s[i].link);
-        size_t len = s[i].data ? strlen(s[i].data) : 0;
-        archive_entry_set_size(e, (la_int64_t)len);
-        assert_true(archive_write_header(a, e) >= ARCHIVE_WARN);
-        if (len)
-            assert_int_equal(archive_write_data(a, s[i].data, len), (la_ssize_t)len);
-        archive_entry_free(e);
-    }
-    archive_write_close(a);
-    archive_write_free(a);
 }
 
 /* Validates a crafted archive; expects a content problem containing `needle`. */
