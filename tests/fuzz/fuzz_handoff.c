@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             s.apps[i].log.fd = -1; /* numbers from the input: not ours to close */
         }
-        s.console_fd = -1;
+        s.console_fd = s.console_peer_fd = -1;
         orb_pod_free(s.p);
         orb_sv_free(&s);
     }

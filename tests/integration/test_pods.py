@@ -10,6 +10,7 @@ import signal
 import struct
 import subprocess
 import termios
+import threading
 import time
 
 import pytest
@@ -484,8 +485,8 @@ def test_orbit_init_missing_or_unsafe_is_a_clear_error(pods, orbit, tmp_path, da
     if damage == "missing":
         assert f"orbit-init not found beside orbit ({bindir}/orbit-init)" in p.stderr
     else:
-        assert f"{bindir}/orbit-init: must be owned by root (or us) and not writable by " \
-            "others" in p.stderr
+        assert f"{bindir}/orbit-init: must be owned by root (or us) and writable by no one " \
+            "else but root's group" in p.stderr
     assert pods.status(uuid)["state"] in ("exited", "exited garbage")
 
 
@@ -576,3 +577,65 @@ def test_a_reader_that_stops_reading_does_not_stop_the_pod(pods, orbit, tmp_path
     logs = pods.run("logs", uuid).stdout.splitlines()
     assert logs[-1] == "done-writing" and len(logs) == 40001
     assert "bytes of the apps' output were not copied to stdout" in err.read_text()
+
+
+def interactive(orbit, pods, image):
+    """`orbit run --interactive IMAGE` on a new terminal: (proc, our end)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([orbit.path, "--dir", pods.path, INSECURE, "run", "--interactive",
+                             image], stdin=slave, stdout=slave, stderr=slave,
+                            start_new_session=True)
+    os.close(slave)
+    return proc, master
+
+
+def test_interactive_output_of_every_process_reaches_the_terminal(pods, orbit, tmp_path):
+    image = pod_image(orbit, tmp_path, exec_=("/bin/sh", "-c", "sleep 0.5; echo main-out; exit 5"),
+                      app={"eventHandlers": [{"name": "pre-start",
+                                              "exec": ["/bin/sh", "-c", "echo pre-out"]}]})
+    proc, master = interactive(orbit, pods, image)
+    try:
+        out = read_until_exit(master, proc)
+        assert proc.wait(timeout=30) == 5
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert "pre-out" in out and "main-out" in out, out
+
+
+def test_interactive_input_is_never_dropped(pods, orbit, tmp_path):
+    """A paste larger than any buffer while the app is busy: all of it
+    arrives, the terminal holding back what the app has not taken yet."""
+    size = 200000
+    image = pod_image(orbit, tmp_path, exec_=(
+        "/bin/sh", "-c", f"stty raw -echo; echo ready; sleep 2; head -c {size} | wc -c"))
+    proc, master = interactive(orbit, pods, image)
+
+    def paste():
+        data = b"x" * size
+        while data:
+            try:
+                data = data[os.write(master, data[:4096]):]
+            except OSError:
+                return
+
+    writer = threading.Thread(target=paste, daemon=True)
+    try:
+        seen = b""
+        deadline = time.monotonic() + 30
+        while b"ready" not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                seen += os.read(master, 4096)
+        writer.start()
+        out = read_until_exit(master, proc)
+        assert proc.wait(timeout=30) == 0, out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if writer.is_alive():
+            writer.join(timeout=10)
+        os.close(master)
+    assert str(size) in out, out

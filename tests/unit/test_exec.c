@@ -288,6 +288,7 @@ static void handoff_sample(orb_sv *s)
 
     *s = (orb_sv){.sigfd = -1,
                   .console_fd = -1,
+                  .console_peer_fd = -1,
                   .interactive = false,
                   .stop_on_failure = true,
                   .prefix_output = true,
@@ -322,7 +323,7 @@ static void handoff_free(orb_sv *s)
 {
     for (size_t i = 0; i < s->n; i++)
         s->apps[i].log.fd = -1; /* made-up fds: not ours to close */
-    s->console_fd = -1;
+    s->console_fd = s->console_peer_fd = -1;
     orb_pod_free(s->p);
     orb_sv_free(s);
 }
@@ -363,6 +364,7 @@ static void handoff_round_trips(void **state)
     assert_false(out.interactive);
     assert_true(out.stop_on_failure && out.prefix_output);
     assert_int_equal(out.console_fd, -1);
+    assert_int_equal(out.console_peer_fd, -1);
     assert_int_equal(out.n, 2);
     for (size_t i = 0; i < 2; i++) {
         orb_sv_app *a = &in.apps[i], *b = &out.apps[i];

@@ -98,6 +98,7 @@ int orb_sv_handoff_write(const orb_sv *s, int fd, orb_error **err)
     put_str(&pk, s->p->dir);
     put_u32(&pk, s->interactive | s->stop_on_failure << 1 | s->prefix_output << 2);
     put_u32(&pk, (uint32_t)s->console_fd);
+    put_u32(&pk, (uint32_t)s->console_peer_fd);
     put_u32(&pk, (uint32_t)s->n);
     for (size_t i = 0; i < s->n; i++)
         put_app(&pk, &s->apps[i]);
@@ -230,6 +231,7 @@ static int unpack(unpacker *u, orb_sv *s, orb_error **err)
     flags = get_u32(u);
     s->interactive = flags & 1, s->stop_on_failure = flags & 2, s->prefix_output = flags & 4;
     s->console_fd = (int)get_u32(u);
+    s->console_peer_fd = (int)get_u32(u);
     n = get_u32(u);
     if (!count_fits(u, n, 64) || n == 0 || !s->p->dir)
         return orb_err(err, EINVAL, "orbit-init: the apps handed over are malformed");
@@ -250,7 +252,7 @@ int orb_sv_handoff_read(int fd, orb_sv *s, orb_error **err)
     _cleanup_free_ char *buf = NULL;
     size_t len;
 
-    *s = (orb_sv){.sigfd = -1, .console_fd = -1, .deadline_ms = -1};
+    *s = (orb_sv){.sigfd = -1, .console_fd = -1, .console_peer_fd = -1, .deadline_ms = -1};
     if (orb_read_fd(fd, "the apps handed over", HANDOFF_MAX, &buf, &len, err) < 0)
         return -1;
     unpacker u = {.buf = buf, .len = len};
@@ -258,7 +260,7 @@ int orb_sv_handoff_read(int fd, orb_sv *s, orb_error **err)
         /* fd numbers read from a damaged record may be anyone's */
         for (size_t i = 0; i < s->n; i++)
             s->apps[i].log.fd = -1;
-        s->console_fd = -1;
+        s->console_fd = s->console_peer_fd = -1;
         orb_pod_free(s->p);
         orb_sv_free(s);
         return -1;

@@ -41,12 +41,13 @@ static int try_open(const char *path, int *ret, orb_error **err)
         return orb_err_sys(err, errno, "%s", path);
     if (!S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR))
         return orb_err(err, EACCES, "%s: not an executable file", path);
-    /* group-writable is left alone: a umask of 002 gives that to every
-     * build, and the group could as well replace orbit itself */
-    if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & S_IWOTH))
+    /* writable by root's group is allowed: a umask of 002 gives that to
+     * every build made as root */
+    if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & S_IWOTH) ||
+        ((st.st_mode & S_IWGRP) && st.st_gid != 0))
         return orb_err(err, EACCES,
-                       "%s: must be owned by root (or us) and not writable by others (every "
-                       "pod's pid 1 runs it)",
+                       "%s: must be owned by root (or us) and writable by no one else but "
+                       "root's group (every pod's pid 1 runs it)",
                        path);
     *ret = TAKE_FD(fd);
     return 1;

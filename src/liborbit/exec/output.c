@@ -41,7 +41,7 @@ static void emit(orb_sv *s, orb_sv_stream *st, const char *buf, size_t n)
     orb_sv_app *a = &s->apps[st->app];
 
     if (st->input) {
-        orb_write_all(st->out, buf, n);
+        orb_sink_write(&s->console_in, buf, n);
         return;
     }
     /* logging is best effort: a full disk must not stop the pod */
@@ -153,22 +153,29 @@ pid_t orb_sv_start(orb_sv *s, orb_sv_app *a, const orb_sv_exec *x)
  * >= 0); reads what is ready, closes what ended. */
 static int poll_streams(orb_sv *s, int sigfd, pid_t pid, int timeout_ms)
 {
-    _cleanup_free_ struct pollfd *fds = xcalloc(s->n_streams + 3, sizeof(*fds));
-    _cleanup_free_ size_t *which = xcalloc(s->n_streams + 3, sizeof(*which));
+    _cleanup_free_ struct pollfd *fds = xcalloc(s->n_streams + 4, sizeof(*fds));
+    _cleanup_free_ orb_sink **sinks = xcalloc(s->n_streams + 4, sizeof(*sinks));
+    _cleanup_free_ size_t *which = xcalloc(s->n_streams + 4, sizeof(*which));
     nfds_t n = 0, first_stream;
     int ret = 0;
 
     if (sigfd >= 0)
         fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
-    /* a slow reader of our output: what waits goes when it can take it */
-    for (int o = STDOUT_FILENO; o <= STDERR_FILENO; o++)
-        if (orb_sink_pending(&s->sinks[o])) {
-            which[n] = (size_t)o;
-            fds[n++] = (struct pollfd){.fd = s->sinks[o].fd, .events = POLLOUT};
+    /* a slow reader of our output (or an app slow to read its terminal's
+     * input): what waits goes when it can take it */
+    orb_sink *waiting[] = {&s->sinks[STDOUT_FILENO], &s->sinks[STDERR_FILENO], &s->console_in};
+    for (size_t o = 0; o < ARRAY_SIZE(waiting); o++)
+        if (orb_sink_pending(waiting[o])) {
+            sinks[n] = waiting[o];
+            fds[n++] = (struct pollfd){.fd = waiting[o]->fd, .events = POLLOUT};
         }
     first_stream = n;
     for (size_t k = 0; k < s->n_streams; k++) {
         if (pid > 0 && s->streams[k].pid != pid)
+            continue;
+        /* input is read only as fast as the app takes it: nothing dropped,
+         * the terminal holds the rest */
+        if (s->streams[k].input && !orb_sink_has_room(&s->console_in, READ_CHUNK))
             continue;
         which[n] = k;
         fds[n++] = (struct pollfd){.fd = s->streams[k].fd, .events = POLLIN};
@@ -184,7 +191,7 @@ static int poll_streams(orb_sv *s, int sigfd, pid_t pid, int timeout_ms)
         if (sigfd >= 0 && i == 0)
             ret |= ORB_SV_POLL_SIGNAL;
         else if (i < first_stream)
-            orb_sink_flush(&s->sinks[which[i]]);
+            orb_sink_flush(sinks[i]);
         else if (!read_stream(s, &s->streams[which[i]]))
             close_stream(s, which[i]);
     }
@@ -199,6 +206,7 @@ void orb_sv_attach_console(orb_sv *s)
     /* output: the pty's master, read until the app's side is closed (EIO) */
     if (out >= 0)
         add_output(s, &s->apps[0], out, STDOUT_FILENO, 0);
+    orb_sink_attach(&s->console_in, s->console_fd);
     if (in >= 0)
         add_stream(s, &s->apps[0], in, s->console_fd, 0)->input = true;
     orb_sv_resize_console(s);
@@ -254,6 +262,7 @@ static void close_sinks(orb_sv *s)
         orb_sink_write(&s->sinks[STDERR_FILENO], note, strlen(note));
     }
     orb_sink_close(&s->sinks[STDERR_FILENO], SINK_CLOSE_MS);
+    orb_sink_close(&s->console_in, 0); /* typed after the app ended: not ours */
 }
 
 void orb_sv_flush(orb_sv *s)

@@ -25,7 +25,6 @@
 typedef struct waiter {
     pid_t pid;
     int sigfd, sync_fd;
-    bool interactive;
     bool reported, exited;
     int status;
     orb_error *setup_err;
@@ -105,9 +104,6 @@ static void handle_signals(waiter *w)
     while (read(w->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
         int sig = (int)si.ssi_signo;
         if (sig == SIGCHLD)
-            continue;
-        /* interactive: the terminal sends ^C and ^\ to the app itself */
-        if (w->interactive && (sig == SIGINT || sig == SIGQUIT))
             continue;
         kill(w->pid, sig);
     }
@@ -218,7 +214,7 @@ int orb_pod_run(orb_pod *p, const orb_run_options *o, int *ret_code, orb_error *
     struct termios saved;
     bool raw;
     _cleanup_(orb_pod_manifest_freep) orb_pod_manifest *pm = NULL;
-    waiter w = {.sigfd = -1, .sync_fd = -1, .interactive = o->interactive};
+    waiter w = {.sigfd = -1, .sync_fd = -1};
     sigset_t set, old;
     int r = -1;
 
@@ -240,7 +236,7 @@ int orb_pod_run(orb_pod *p, const orb_run_options *o, int *ret_code, orb_error *
         r = finish(p, &w, ret_code, err);
     }
     if (raw)
-        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
     /* signals already taken from the fd were forwarded; drop the rest so
      * unblocking does not kill us after the pod is gone */
     struct signalfd_siginfo si;

@@ -21,6 +21,7 @@
 #include "exec/mounts.h"
 #include "exec/supervisor.h"
 #include "util/mem.h"
+#include "util/path.h"
 
 /* A new network namespace has only lo, and down. */
 static int loopback_up(orb_error **err)
@@ -100,18 +101,27 @@ static int setup_apps(orb_sv *s, const orb_pod_manifest *pm, orb_error **err)
 static int open_console(orb_sv *s, orb_error **err)
 {
     const orb_sv_app *a = &s->apps[0];
-    _cleanup_free_ char *ptmx = xasprintf("%s/dev/pts/ptmx", a->rootfs);
-    _cleanup_close_ int master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    int unlock = 0, n;
+    _cleanup_close_ int rootfd = open(a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int master = -1, peer = -1;
+    int unlock = 0;
 
+    /* resolved inside the root: a volume mounted over /dev/pts must not
+     * lead anywhere else */
+    if (rootfd < 0)
+        return orb_err_sys(err, errno, "app %s: open %s", a->name, a->rootfs);
+    master = orb_open_in_root(rootfd, "dev/pts/ptmx", O_RDWR | O_NOCTTY, 0, 0, err);
     if (master < 0)
-        return orb_err_sys(err, errno, "app %s: open %s", a->name, ptmx);
-    if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+        return orb_err_wrap(err, "app %s: /dev/pts/ptmx", a->name);
+    /* the app's side straight from the master, no path involved; held for
+     * the pod's life, so the pty outlives each of the app's processes */
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
+        (peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
         return orb_err_sys(err, errno, "app %s: set up a pty", a->name);
-    _cleanup_free_ char *pty = xasprintf("%s/dev/pts/%d", a->rootfs, n);
+    _cleanup_free_ char *pty = xasprintf("/proc/self/fd/%d", peer);
     if (orb_app_mount_console(a->rootfs, pty, err) < 0)
         return orb_err_wrap(err, "app %s", a->name);
     s->console_fd = TAKE_FD(master);
+    s->console_peer_fd = TAKE_FD(peer);
     return 0;
 }
 
@@ -119,10 +129,14 @@ static int setup(orb_sv *s, const orb_pod_manifest *pm, const orb_run_options *o
 {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0)
         return orb_err_sys(err, errno, "prctl");
+    bool console = o->interactive && isatty(STDIN_FILENO);
+
     /* Out of the terminal's process group: ^C reaches `orbit run` alone,
-     * which forwards it once (twice would be a forced stop). An interactive
-     * app needs the terminal's foreground group, where we stay. */
-    if (!o->interactive && setsid() < 0)
+     * which forwards it once (twice would be a forced stop). With a console
+     * we copy the terminal's input, so we stay in its foreground group (a
+     * background reader would be stopped); the terminal is raw then and
+     * sends no signals. */
+    if (!console && setsid() < 0)
         return orb_err_sys(err, errno, "setsid");
     /* blocked from now on: a stop that arrives during setup stays pending
      * across the exec and reaches orbit-init's signalfd */
@@ -130,7 +144,7 @@ static int setup(orb_sv *s, const orb_pod_manifest *pm, const orb_run_options *o
         return -1;
     if (setup_apps(s, pm, err) < 0)
         return -1;
-    return o->interactive && isatty(STDIN_FILENO) ? open_console(s, err) : 0;
+    return console ? open_console(s, err) : 0;
 }
 
 static int keep_across_exec(int fd, orb_error **err)
@@ -146,7 +160,7 @@ static int keep_across_exec(int fd, orb_error **err)
 static int keep_fds(const orb_sv *s, int sync_fd, orb_error **err)
 {
     if (keep_across_exec(s->p->lock_fd, err) < 0 || keep_across_exec(sync_fd, err) < 0 ||
-        keep_across_exec(s->console_fd, err) < 0)
+        keep_across_exec(s->console_fd, err) < 0 || keep_across_exec(s->console_peer_fd, err) < 0)
         return -1;
     for (size_t i = 0; i < s->n; i++)
         if (keep_across_exec(s->apps[i].log.fd, err) < 0)
@@ -180,6 +194,7 @@ int orb_supervisor_main(orb_pod *p, const orb_pod_manifest *pm, const orb_run_op
                 .n = pm->n_apps,
                 .sigfd = -1,
                 .console_fd = -1,
+                .console_peer_fd = -1,
                 .deadline_ms = -1,
                 .interactive = o->interactive,
                 .stop_on_failure = o->stop_on_failure,

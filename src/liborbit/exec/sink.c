@@ -25,7 +25,17 @@ void orb_sink_open(orb_sink *k, int fd)
     snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
     int own = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (own >= 0)
-        k->fd = own, k->own = true;
+        k->fd = own, k->own = k->nonblock = true;
+}
+
+void orb_sink_attach(orb_sink *k, int fd)
+{
+    *k = (orb_sink){.fd = fd, .nonblock = true};
+}
+
+bool orb_sink_has_room(const orb_sink *k, size_t max)
+{
+    return ORB_SINK_MAX - k->len >= max;
 }
 
 /* Bytes written at once; a reader that went away takes everything (as
@@ -64,7 +74,7 @@ static void keep(orb_sink *k, const char *data, size_t n)
 
 void orb_sink_write(orb_sink *k, const void *data, size_t n)
 {
-    if (!k->own) {
+    if (!k->nonblock) {
         orb_write_all(k->fd, data, n);
         return;
     }

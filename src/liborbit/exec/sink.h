@@ -14,8 +14,9 @@
 #define ORB_SINK_MAX (1024 * 1024)
 
 typedef struct orb_sink {
-    int fd;   /* where writes go */
-    bool own; /* fd is our non-blocking open, to close */
+    int fd;        /* where writes go */
+    bool nonblock; /* fd is non-blocking: what it cannot take now waits in buf */
+    bool own;      /* fd is our own open of it, to close */
     char *buf;
     size_t len;       /* bytes waiting in buf */
     uint64_t dropped; /* bytes not copied because buf was full */
@@ -26,6 +27,11 @@ typedef struct orb_sink {
  * O_NONBLOCK flag of fd itself would change the caller's too); anything
  * else (a file, a socket) is written as it is. */
 void orb_sink_open(orb_sink *k, int fd);
+/* A sink on fd, already non-blocking (a pty's master), used as it is and
+ * never closed here. */
+void orb_sink_attach(orb_sink *k, int fd);
+/* Whether buf has room for another chunk of max bytes. */
+bool orb_sink_has_room(const orb_sink *k, size_t max);
 void orb_sink_write(orb_sink *k, const void *data, size_t n);
 /* Whether bytes wait for the reader (poll fd for POLLOUT then). */
 bool orb_sink_pending(const orb_sink *k);

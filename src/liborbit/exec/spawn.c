@@ -55,8 +55,10 @@ void orb_sv_free(orb_sv *s)
         close(s->sigfd);
     if (s->console_fd >= 0)
         close(s->console_fd);
+    if (s->console_peer_fd >= 0)
+        close(s->console_peer_fd);
     s->apps = NULL, s->streams = NULL, s->n = s->n_streams = 0;
-    s->sigfd = s->console_fd = -1;
+    s->sigfd = s->console_fd = s->console_peer_fd = -1;
 }
 
 void orb_sv_reset_signals(void)
@@ -166,6 +168,11 @@ __attribute__((noreturn)) static void child_run(const orb_sv_app *a, const orb_s
     orb_sv_reset_signals();
     if (io == ORB_SV_IO_PIPES)
         use_pipes(out_fd, err_fd);
+    /* orbit's own streams, but no controlling terminal: the app cannot
+     * push input into the terminal of the shell that started orbit
+     * (TIOCSTI) nor take its foreground */
+    if (io == ORB_SV_IO_INHERIT)
+        setsid();
     if (orb_app_enter_root(a->rootfs, &e) < 0)
         child_fail(a, "enter root", e, 125);
     if (io == ORB_SV_IO_CONSOLE && use_console(&e) < 0)

@@ -133,12 +133,10 @@ static void signal_apps(orb_sv *s, int sig, bool handlers_too)
         orb_sv_app *a = &s->apps[i];
         if (a->pid <= 0 || (a->phase == ORB_SV_POST_STOP && !handlers_too))
             continue;
-        /* every app leads its own session; interactive ones without a
-         * terminal stay in ours. A
-         * child that has not called setsid yet has no group of its own: the
-         * signal then goes to it alone (blocked until it resets its mask). */
-        bool own_group = !s->interactive || s->console_fd >= 0;
-        if (!own_group || (kill(-a->pid, sig) < 0 && errno == ESRCH))
+        /* every app leads its own session. A child that has not called
+         * setsid yet has no group of its own: the signal then goes to it
+         * alone (blocked until it resets its mask). */
+        if (kill(-a->pid, sig) < 0 && errno == ESRCH)
             kill(a->pid, sig);
     }
 }
@@ -201,9 +199,6 @@ static void handle_signals(orb_sv *s)
             orb_sv_resize_console(s);
             continue;
         }
-        /* interactive: the terminal's ^C and ^\ are the app's own business */
-        if (s->interactive && (sig == SIGINT || sig == SIGQUIT))
-            continue;
         if (!s->stop_signal)
             s->stop_signal = sig;
         orb_sv_stop(s, sig == SIGQUIT);

@@ -111,6 +111,7 @@ typedef struct orb_sv {
     orb_pod *p;
     bool interactive;     /* one app attached to the terminal: no pipes, no log */
     int console_fd;       /* interactive on a terminal: the master of the pod's pty, or -1 */
+    int console_peer_fd;  /* its app side, held so the pty outlives each process, or -1 */
     bool stop_on_failure; /* stop the pod when an app fails */
     bool prefix_output;   /* tag each line with the app's name */
     orb_sv_app *apps;
@@ -120,6 +121,7 @@ typedef struct orb_sv {
     unsigned next_stream_id;
     unsigned mid_line_owner[3]; /* per output fd: the stream whose line is unfinished, or 0 */
     orb_sink sinks[3];          /* [1], [2]: our stdout and stderr (exec/sink.h) */
+    orb_sink console_in;        /* the terminal's input on its way to the pty */
     int sigfd;
     bool stopping, forced, ready;
     int stop_signal; /* the signal that stopped the pod, or 0 */

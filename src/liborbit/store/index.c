@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "store/store_internal.h"
+#include "util/clock.h"
 #include "util/mem.h"
 
 /* Each migration runs in its own transaction; user_version counts the
@@ -149,7 +150,9 @@ static int migrate(orb_store *s, orb_error **err)
  * opening the same new database, so that race is retried here. */
 static int enable_wal(orb_store *s, orb_error **err)
 {
-    for (int attempt = 0;; attempt++) {
+    int64_t deadline = orb_monotonic_ms() + 10000; /* as the busy timeout */
+
+    for (;;) {
         sqlite3_stmt *st;
         int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
         if (rc == SQLITE_OK) {
@@ -158,7 +161,7 @@ static int enable_wal(orb_store *s, orb_error **err)
             if (rc == SQLITE_ROW)
                 return 0;
         }
-        if ((rc & 0xff) != SQLITE_BUSY || attempt == 2000)
+        if ((rc & 0xff) != SQLITE_BUSY || orb_monotonic_ms() >= deadline)
             return store_sql_err(s, rc, err, "enable WAL");
         usleep(5000);
     }
