@@ -639,3 +639,37 @@ def test_interactive_input_is_never_dropped(pods, orbit, tmp_path):
             writer.join(timeout=10)
         os.close(master)
     assert str(size) in out, out
+
+
+def test_interactive_terminal_goes_raw_again_after_a_stop(pods, orbit, tmp_path):
+    """kill -STOP, the shell takes the terminal back to its mode, kill -CONT:
+    orbit makes it raw again, as the app's pty needs."""
+    image = pod_image(orbit, tmp_path, exec_=("/bin/sh", "-c", "echo ready; sleep 30"))
+    master, slave = pty.openpty()
+    cooked = termios.tcgetattr(slave)
+    proc = subprocess.Popen([orbit.path, "--dir", pods.path, INSECURE, "run", "--interactive",
+                             image], stdin=slave, stdout=slave, stderr=slave,
+                            start_new_session=True)
+    try:
+        seen = b""
+        deadline = time.monotonic() + 30
+        while b"ready" not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                seen += os.read(master, 4096)
+        assert not termios.tcgetattr(slave)[3] & termios.ICANON
+        os.kill(proc.pid, signal.SIGSTOP)
+        termios.tcsetattr(slave, termios.TCSANOW, cooked)
+        os.kill(proc.pid, signal.SIGCONT)
+        deadline = time.monotonic() + 10
+        while termios.tcgetattr(slave)[3] & termios.ICANON and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not termios.tcgetattr(slave)[3] & termios.ICANON, "not raw again"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 143
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert termios.tcgetattr(slave) == cooked
+    os.close(slave)
+    os.close(master)

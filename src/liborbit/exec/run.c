@@ -25,6 +25,8 @@
 typedef struct waiter {
     pid_t pid;
     int sigfd, sync_fd;
+    bool raw; /* the terminal is raw (interactive): raw_mode, saved */
+    struct termios raw_mode, saved;
     bool reported, exited;
     int status;
     orb_error *setup_err;
@@ -105,6 +107,13 @@ static void handle_signals(waiter *w)
         int sig = (int)si.ssi_signo;
         if (sig == SIGCHLD)
             continue;
+        /* resumed after a stop (kill -STOP; the raw terminal sends no ^Z):
+         * the shell took the terminal back to its own mode meanwhile */
+        if (sig == SIGCONT) {
+            if (w->raw)
+                tcsetattr(STDIN_FILENO, TCSANOW, &w->raw_mode);
+            continue;
+        }
         kill(w->pid, sig);
     }
     if (waitpid(w->pid, &w->status, WNOHANG) == w->pid)
@@ -198,21 +207,17 @@ static int start(orb_pod *p, const orb_pod_manifest *pm, const orb_run_options *
 /* Interactive on a terminal: the terminal goes raw, so every key (^C, ^Z,
  * ^D included) reaches the app's own pty, whose line discipline acts on
  * it; restored however the pod ends. */
-static bool terminal_raw(const orb_run_options *o, struct termios *saved)
+static void terminal_raw(const orb_run_options *o, waiter *w)
 {
-    struct termios raw;
-
-    if (!o->interactive || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, saved) < 0)
-        return false;
-    raw = *saved;
-    cfmakeraw(&raw);
-    return tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+    if (!o->interactive || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &w->saved) < 0)
+        return;
+    w->raw_mode = w->saved;
+    cfmakeraw(&w->raw_mode);
+    w->raw = tcsetattr(STDIN_FILENO, TCSANOW, &w->raw_mode) == 0;
 }
 
 int orb_pod_run(orb_pod *p, const orb_run_options *o, int *ret_code, orb_error **err)
 {
-    struct termios saved;
-    bool raw;
     _cleanup_(orb_pod_manifest_freep) orb_pod_manifest *pm = NULL;
     waiter w = {.sigfd = -1, .sync_fd = -1};
     sigset_t set, old;
@@ -221,22 +226,22 @@ int orb_pod_run(orb_pod *p, const orb_run_options *o, int *ret_code, orb_error *
     *ret_code = 0;
     if (check_single_threaded(err) < 0 || load_manifest(p, o, &pm, err) < 0)
         return -1;
+    static const int handled[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGCONT};
     sigemptyset(&set);
-    for (int sig = SIGHUP; sig < NSIG; sig++)
-        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT || sig == SIGCHLD)
-            sigaddset(&set, sig);
+    for (size_t i = 0; i < ARRAY_SIZE(handled); i++)
+        sigaddset(&set, handled[i]);
     if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
         return orb_err_sys(err, errno, "block signals");
     w.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    raw = terminal_raw(o, &saved);
+    terminal_raw(o, &w);
     if (w.sigfd < 0) {
         orb_err_sys(err, errno, "signalfd");
     } else if (start(p, pm, o, &w, err) == 0) {
         wait_supervisor(&w);
         r = finish(p, &w, ret_code, err);
     }
-    if (raw)
-        tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
+    if (w.raw)
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &w.saved);
     /* signals already taken from the fd were forwarded; drop the rest so
      * unblocking does not kill us after the pod is gone */
     struct signalfd_siginfo si;
