@@ -34,14 +34,15 @@ int orb_mounts_make_private(orb_error **err);
 int orb_app_mount_root(const orb_pod *p, const orb_pod_manifest *pm, const orb_runtime_app *ra,
                        orb_error **err);
 
-/* Interactive pods: binds the pty at path `pty` (the terminal the app
- * inherits) over the app's /dev/console, which orb_app_mount_root made a
- * bind of /dev/null. Call after orb_app_mount_root. */
 /* The rendered tree an app's overlay is made from, as recorded in
  * apps/<app>/tree: an absolute path without ',' or ':' (which overlayfs's
  * options cannot carry), else EINVAL naming the file. */
 int orb_app_read_tree(const orb_pod *p, const char *app, char **ret, orb_error **err);
 
+/* Interactive pods on a terminal: binds the pod's pty (`pty`: a path to its
+ * app side, /proc/self/fd/N of the peer fd) over the app's /dev/console,
+ * which orb_app_mount_root made a bind of /dev/null. Call after
+ * orb_app_mount_root. */
 int orb_app_mount_console(const char *rootfs, const char *pty, orb_error **err);
 
 /* Unmounts every mount at or under dir (from /proc/self/mountinfo, deepest
