@@ -409,6 +409,15 @@ static void assert_file_equals(const char *path, const void *want, size_t want_l
 }
 
 /* Fetches path expecting failure; returns the message (allocated). */
+/* Fetches path, which must succeed. */
+static void fetch_ok(const char *path, const orb_fetch_options *o, orb_download *d)
+{
+    _cleanup_free_ char *url = url_of(path);
+    _cleanup_error_ orb_error *err = NULL;
+    if (orb_fetch(url, o, d, &err) < 0)
+        fail_msg("fetch %s: %s", url, err->msg);
+}
+
 static char *fetch_error(const char *path, const orb_fetch_options *o)
 {
     _cleanup_free_ char *url = url_of(path);
@@ -449,11 +458,9 @@ static void test_fetch_ok_etag_max_age(void **state)
 static void test_fetch_no_cache_headers(void **state)
 {
     (void)state;
-    _cleanup_free_ char *url = url_of("plain.txt");
     orb_fetch_options o = opts();
     orb_download d;
-    _cleanup_error_ orb_error *err = NULL;
-    assert_int_equal(orb_fetch(url, &o, &d, &err), 0);
+    fetch_ok("plain.txt", &o, &d);
     assert_int_equal(d.max_age, -1);
     assert_file_equals(d.path, "plain body\n", 11);
     orb_download_clear(&d);
@@ -540,11 +547,9 @@ static void test_optional_accepted(void **state)
 static void test_fetch_resumes_dropped(void **state)
 {
     (void)state;
-    _cleanup_free_ char *url = url_of("drop.bin");
     orb_fetch_options o = opts();
     orb_download d;
-    _cleanup_error_ orb_error *err = NULL;
-    assert_int_equal(orb_fetch(url, &o, &d, &err), 0);
+    fetch_ok("drop.bin", &o, &d);
     assert_int_equal(d.size, 300000);
     _cleanup_free_ char *want = pattern(300000);
     assert_file_equals(d.path, want, 300000);
@@ -593,10 +598,8 @@ static void test_fetch_max_size(void **state)
     _cleanup_free_ char *msg = fetch_error("big.bin", &o);
     assert_non_null(strstr(msg, "/big.bin: larger than the limit of 1000 bytes"));
     o.max_size = 50000; /* exactly the size is fine */
-    _cleanup_free_ char *url = url_of("big.bin");
     orb_download d;
-    _cleanup_error_ orb_error *err = NULL;
-    assert_int_equal(orb_fetch(url, &o, &d, &err), 0);
+    fetch_ok("big.bin", &o, &d);
     assert_int_equal(d.size, 50000);
     orb_download_clear(&d);
 }
@@ -850,12 +853,10 @@ static void test_auth_basic_accepted(void **state)
     _cleanup_free_ char *domain = xasprintf("127.0.0.1:%d", server_port);
     load_basic(&a, domain, "user:pass");
     clear_log(serve_dir);
-    _cleanup_free_ char *url = url_of("auth.txt");
     orb_fetch_options o = opts();
     o.auth = &a;
     orb_download d;
-    _cleanup_error_ orb_error *err = NULL;
-    assert_int_equal(orb_fetch(url, &o, &d, &err), 0);
+    fetch_ok("auth.txt", &o, &d);
     assert_file_equals(d.path, "secret\n", 7);
     orb_download_clear(&d);
     _cleanup_free_ char *log = log_of(serve_dir);
@@ -870,12 +871,10 @@ static void test_auth_bearer_accepted(void **state)
     load_auth(&a,
               "{\"orbitKind\": \"auth\", \"orbitVersion\": \"v1\", \"domains\": [\"127.0.0.1\"], "
               "\"type\": \"oauth\", \"credentials\": {\"token\": \"s3cret-token\"}}");
-    _cleanup_free_ char *url = url_of("bearer.txt");
     orb_fetch_options o = opts();
     o.auth = &a;
     orb_download d;
-    _cleanup_error_ orb_error *err = NULL;
-    assert_int_equal(orb_fetch(url, &o, &d, &err), 0);
+    fetch_ok("bearer.txt", &o, &d);
     assert_file_equals(d.path, "token body\n", 11);
     orb_download_clear(&d);
     orb_auth_clear(&a);
@@ -987,12 +986,10 @@ static void test_auth_per_hop_credentials(void **state)
     load_auth(&a, json);
     clear_log(serve_dir);
     clear_log(other_dir);
-    _cleanup_free_ char *url = url_of("away");
     orb_fetch_options o = opts();
     o.auth = &a;
     orb_download d;
-    _cleanup_error_ orb_error *err = NULL;
-    assert_int_equal(orb_fetch(url, &o, &d, &err), 0);
+    fetch_ok("away", &o, &d);
     orb_download_clear(&d);
     _cleanup_free_ char *first = log_of(serve_dir);
     _cleanup_free_ char *second = log_of(other_dir);
@@ -1008,12 +1005,10 @@ static void test_auth_same_host_redirect(void **state)
     orb_auth a;
     load_basic(&a, "127.0.0.1", "user:pass");
     clear_log(serve_dir);
-    _cleanup_free_ char *url = url_of("authredir");
     orb_fetch_options o = opts();
     o.auth = &a;
     orb_download d;
-    _cleanup_error_ orb_error *err = NULL;
-    assert_int_equal(orb_fetch(url, &o, &d, &err), 0);
+    fetch_ok("authredir", &o, &d);
     assert_file_equals(d.path, "secret\n", 7);
     orb_download_clear(&d);
     _cleanup_free_ char *log = log_of(serve_dir);
